@@ -1,0 +1,12 @@
+import type Database from "better-sqlite3";
+import { snapshotsMigration } from "./migrations/0001-snapshots.js";
+import { imagesMigration } from "./migrations/0002-images.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database.Database): void;
+}
+
+/** Every schema change, in order. Never edit an applied migration: add a new one. */
+export const migrations: readonly Migration[] = [snapshotsMigration, imagesMigration];

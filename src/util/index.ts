@@ -1,0 +1,4 @@
+export * from "./atomic.js";
+export * from "./ids.js";
+export * from "./kmutex.js";
+export * from "./log.js";
