@@ -30,9 +30,15 @@ case "$tier" in
   root) run_tier root out/test/root netns ;;
   e2e) run_tier e2e out/test/e2e netns ;;
   all)
-    run_tier unit out/src plain
-    run_tier root out/test/root netns
-    run_tier e2e out/test/e2e netns
+    # One node --test run over every tier, so the closing summary counts the whole suite.
+    mapfile -t all < <( (find out/src -name '*.test.js'; find out/test/root out/test/e2e -name '*.test.js') 2>/dev/null | sort)
+    for d in out/src out/test/root out/test/e2e; do
+      if [ -z "$(find "$d" -name '*.test.js' 2>/dev/null | head -1)" ]; then echo "error: no test files under $d" >&2; exit 1; fi
+    done
+    if [ "$(id -u)" != 0 ]; then echo "error: the full suite needs root (root and e2e tiers)" >&2; exit 1; fi
+    echo "== all tiers: ${#all[@]} files"
+    unshare -n -- bash -c 'ip link set lo up && exec "$@"' _ \
+      node --test --test-concurrency=2 --test-timeout=600000 "${all[@]}"
     ;;
   *) echo "usage: scripts/test.sh unit|root|e2e|all" >&2; exit 2 ;;
 esac

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets berth up on a fresh Debian 12 machine of this kind, as root: installs the Debian packages berth and
+# its tests use (only those missing), installs npm dependencies (npm ci), builds, and puts `berth` and
+# `berthd` on PATH (/usr/local/bin). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+pkgs=(runc crun conmon nftables iproute2 skopeo docker-registry busybox-static debootstrap hyperfine attr
+      tini catatonit zstd xz-utils bzip2 tar util-linux procps)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "setup: missing Debian packages (${missing[*]}); run as root" >&2; exit 1; fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+stamp=node_modules/.berth-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+  cp package-lock.json "$stamp"
+fi
+
+echo "setup: build"
+node scripts/build.mjs
+
+if [ "$(id -u)" = 0 ]; then
+  ln -sf "$root/dist/berth.js" /usr/local/bin/berth
+  ln -sf "$root/dist/berthd.js" /usr/local/bin/berthd
+  echo "setup: berth and berthd are on PATH ($(command -v berth), $(command -v berthd))"
+fi
