@@ -1,0 +1,106 @@
+/**
+ * `docker import`: a rootfs tar (any compression) becomes a one-layer image. The stream is read once:
+ * it is decompressed, kept in content as the uncompressed layer blob (digest = diffID), and extracted
+ * into a snapshot at the same time. The image becomes visible (and tagged) in one transaction.
+ */
+import type { Readable } from "node:stream";
+import { decompress } from "../archive/index.js";
+import { InvalidArgumentError } from "../errdefs/index.js";
+import type { ImageConfig } from "../oci/index.js";
+import { MediaTypes, digestOf, familiarize, parseNormalizedNamed, referenceString, tagNameOnly, validateTag } from "../oci/index.js";
+import { applyChanges } from "./changes.js";
+import type { ImageCore } from "./core.js";
+import { applyLayerStream } from "./unpack.js";
+
+export interface ImportOptions {
+  repo?: string;
+  tag?: string;
+  changes: string[];
+  message?: string;
+  platform?: string;
+}
+
+export function parsePlatform(
+  s: string | undefined,
+  def: { os: string; architecture: string; variant?: string },
+): { os: string; architecture: string; variant?: string } {
+  if (!s) return def;
+  const [os = "", arch, variant] = s.toLowerCase().split("/");
+  if (os !== "linux") throw new InvalidArgumentError(`operating system is not supported: ${os}`);
+  const p: { os: string; architecture: string; variant?: string } = { os, architecture: arch || def.architecture };
+  if (variant) p.variant = variant;
+  return p;
+}
+
+export async function importImage(core: ImageCore, body: Readable, opts: ImportOptions, signal?: AbortSignal): Promise<string> {
+  const platform = parsePlatform(opts.platform, core.platform);
+  const config = applyChanges({}, opts.changes);
+  let target: string | undefined;
+  if (opts.repo) {
+    const named = parseNormalizedNamed(opts.repo);
+    if (opts.tag) {
+      validateTag(opts.tag);
+      named.tag = opts.tag;
+    }
+    target = referenceString(tagNameOnly(named));
+  }
+  return core.lock.shared(async () => {
+    const lease = core.leases.create({ op: "import" });
+    try {
+      const { stream } = await decompress(body);
+      const writer = await core.content.writer();
+      let diffId: string | undefined;
+      let blobSize = 0;
+      let res;
+      try {
+        res = await applyLayerStream(core, lease, {
+          stream,
+          sink: (c) => writer.write(c),
+          chainId: async () => {
+            const info = await writer.commit();
+            diffId = info.digest;
+            blobSize = info.size;
+            core.leases.add(lease, "content", info.digest);
+            return info.digest;
+          },
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        await writer.abort().catch(() => undefined);
+        throw err;
+      }
+      if (diffId === undefined) throw new Error("unreachable: layer committed without a digest");
+      const created = new Date().toISOString();
+      const img: ImageConfig = {
+        architecture: platform.architecture,
+        ...(opts.message ? { comment: opts.message } : {}),
+        config,
+        created,
+        history: [{ created, ...(opts.message ? { comment: opts.message } : {}) }],
+        os: platform.os,
+        rootfs: { type: "layers", diff_ids: [diffId] },
+        ...(platform.variant ? { variant: platform.variant } : {}),
+      };
+      const raw = JSON.stringify(img);
+      const cfg = await core.content.writeBytes(raw);
+      core.leases.add(lease, "content", cfg.digest);
+      const id = digestOf(raw);
+      core.state.tx(() => {
+        core.store.insert({
+          id,
+          rawConfig: raw,
+          config: img,
+          layers: [
+            { diffId, chainId: res.chainId, blobDigest: diffId, mediaType: MediaTypes.ociLayer, blobSize, size: res.size },
+          ],
+        });
+        if (target) core.store.setTag(target, id);
+      });
+      core.emitImage("import", id, id, config.Labels ?? {});
+      if (target) core.emitImage("tag", id, familiarize(target), config.Labels ?? {});
+      return id;
+    } finally {
+      core.leases.delete(lease);
+    }
+  });
+}
