@@ -242,10 +242,10 @@ export class ImageStore {
     return (
       this.db
         .prepare(
-          `SELECT 1 WHERE EXISTS (SELECT 1 FROM images WHERE id = ?1 OR manifest_digest = ?1)
-             OR EXISTS (SELECT 1 FROM image_layers WHERE blob_digest = ?1)`,
+          `SELECT 1 WHERE EXISTS (SELECT 1 FROM images WHERE id = @d OR manifest_digest = @d)
+             OR EXISTS (SELECT 1 FROM image_layers WHERE blob_digest = @d)`,
         )
-        .get(digest) !== undefined
+        .get({ d: digest }) !== undefined
     );
   }
 

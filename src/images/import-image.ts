@@ -69,7 +69,8 @@ export async function importImage(core: ImageCore, body: Readable, opts: ImportO
         await writer.abort().catch(() => undefined);
         throw err;
       }
-      if (diffId === undefined) throw new Error("unreachable: layer committed without a digest");
+      const layerDigest: string | undefined = diffId;
+      if (layerDigest === undefined) throw new Error("unreachable: layer committed without a digest");
       const created = new Date().toISOString();
       const img: ImageConfig = {
         architecture: platform.architecture,
@@ -78,7 +79,7 @@ export async function importImage(core: ImageCore, body: Readable, opts: ImportO
         created,
         history: [{ created, ...(opts.message ? { comment: opts.message } : {}) }],
         os: platform.os,
-        rootfs: { type: "layers", diff_ids: [diffId] },
+        rootfs: { type: "layers", diff_ids: [layerDigest] },
         ...(platform.variant ? { variant: platform.variant } : {}),
       };
       const raw = JSON.stringify(img);
@@ -91,7 +92,7 @@ export async function importImage(core: ImageCore, body: Readable, opts: ImportO
           rawConfig: raw,
           config: img,
           layers: [
-            { diffId, chainId: res.chainId, blobDigest: diffId, mediaType: MediaTypes.ociLayer, blobSize, size: res.size },
+            { diffId: layerDigest, chainId: res.chainId, blobDigest: layerDigest, mediaType: MediaTypes.ociLayer, blobSize, size: res.size },
           ],
         });
         if (target) core.store.setTag(target, id);

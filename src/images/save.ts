@@ -143,7 +143,15 @@ export async function saveImages(core: ImageCore, names: readonly string[]): Pro
     text("manifest.json", JSON.stringify(manifestJson) + "\n"),
     text("oci-layout", '{"imageLayoutVersion": "1.0.0"}'),
   ];
-  if (Object.keys(repositories).length > 0) entries.push(text("repositories", JSON.stringify(repositories) + "\n"));
+  if (Object.keys(repositories).length > 0) {
+    // Go's encoding/json writes map keys sorted.
+    const sorted: Record<string, Record<string, string>> = {};
+    for (const k of Object.keys(repositories).sort()) {
+      const tags = repositories[k] ?? {};
+      sorted[k] = Object.fromEntries(Object.keys(tags).sort().map((t) => [t, tags[t] ?? ""]));
+    }
+    entries.push(text("repositories", JSON.stringify(sorted) + "\n"));
+  }
   for (const { rec } of selected) core.emitImage("save", rec.id, rec.id, rec.labels);
   return writeTar(entries);
 }

@@ -11,7 +11,7 @@ export interface OutEntry {
   size: number;
   mtime: number; // unix seconds
   /** The body (files only), produced when the entry is written. Must yield exactly `size` bytes. */
-  body?: () => Promise<AsyncIterable<Uint8Array>> | AsyncIterable<Uint8Array>;
+  body?: () => Promise<AsyncIterable<Uint8Array>> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
 function octal(buf: Buffer, off: number, len: number, value: number): void {

@@ -1,0 +1,215 @@
+/**
+ * ImageService: everything of `docker image …` that needs no registry or builder. It satisfies
+ * api/backend.ts ImagesBackend structurally (same method names and signatures).
+ *
+ * Lifecycle: construct → recover() once at daemon start (drops leases left by a crash, runs gc) →
+ * serve requests. Work in flight (load, import) is pinned by a lease; an image becomes visible in one
+ * transaction at the end. gc() marks from images, leases and extra snapshot roots and deletes the rest.
+ */
+import type { Readable } from "node:stream";
+import type {
+  HistoryResponseItem,
+  ImageDeleteResponseItem,
+  ImageInspect,
+  ImagePruneResponse,
+  ImageSummary,
+  JSONMessage,
+} from "../api/types/index.js";
+import type { ContentStore } from "../content/content-store.js";
+import { InvalidArgumentError, isNotFound, NoSuchImageError } from "../errdefs/index.js";
+import { familiarString, parseNormalizedNamed, referenceString, validateTag } from "../oci/index.js";
+import type { Snapshotter } from "../snapshots/snapshotter.js";
+import type { StateDb } from "../state/index.js";
+import type { Logger } from "../util/index.js";
+import type { EmitFn, ImageCore, ImageEventAction, ImageUse } from "./core.js";
+import { diskUsage, sizeOfImage, type ImagesDiskUsage } from "./disk-usage.js";
+import type { Filters } from "./filters.js";
+import { collectGarbage, type GcResult } from "./gc.js";
+import { importImage } from "./import-image.js";
+import type { ImageRecord } from "./image-record.js";
+import { ImageStore } from "./image-store.js";
+import { LeaseManager } from "./leases.js";
+import { listImages, pruneImages } from "./list.js";
+import { loadImages } from "./load.js";
+import { resolveImageId } from "./lookup.js";
+import { removeImage } from "./remove.js";
+import { RwLock } from "./rw-lock.js";
+import { saveImages } from "./save.js";
+import { historyOf, inspectOf } from "./wire.js";
+
+/** Same shape as api/backend.ts RequestContext (not imported: images/ stays below api/). */
+export interface ImageRequestContext {
+  apiVersion: string;
+  signal: AbortSignal;
+}
+
+export interface ImageServiceOptions {
+  state: StateDb;
+  content: ContentStore;
+  snapshotter: Snapshotter;
+  log: Logger;
+  emit?: EmitFn;
+  platform: { os: string; architecture: string; variant?: string };
+  /** First container using an image (running ones first); containers/ supplies it later. */
+  inUse?: (imageId: string) => ImageUse | undefined;
+  /** Snapshot keys GC must keep (containers' snapshots); containers/ supplies it later. */
+  snapshotRoots?: () => Iterable<string> | Promise<Iterable<string>>;
+}
+
+export class ImageService {
+  readonly store: ImageStore;
+  readonly leases: LeaseManager;
+  private readonly core: ImageCore;
+  private inUseHook: (imageId: string) => ImageUse | undefined;
+  private snapshotRootsHook: (() => Iterable<string> | Promise<Iterable<string>>) | undefined;
+
+  constructor(private readonly opts: ImageServiceOptions) {
+    this.store = new ImageStore(opts.state);
+    this.leases = new LeaseManager(opts.state);
+    this.inUseHook = opts.inUse ?? (() => undefined);
+    this.snapshotRootsHook = opts.snapshotRoots;
+    const emit = opts.emit;
+    this.core = {
+      state: opts.state,
+      store: this.store,
+      leases: this.leases,
+      content: opts.content,
+      snapshotter: opts.snapshotter,
+      log: opts.log,
+      lock: new RwLock(),
+      platform: opts.platform,
+      emitImage: (action: ImageEventAction, id: string, name: string, labels: Record<string, string> = {}) =>
+        emit?.("image", action, id, { ...labels, name }),
+      inUse: (id) => this.inUseHook(id),
+    };
+  }
+
+  /** Late wiring (containers/ is built after images/). */
+  setInUse(fn: (imageId: string) => ImageUse | undefined): void {
+    this.inUseHook = fn;
+  }
+  setSnapshotRoots(fn: () => Iterable<string> | Promise<Iterable<string>>): void {
+    this.snapshotRootsHook = fn;
+  }
+
+  /** Image id for what the user typed (id, prefix, name[:tag], name@digest). NoSuchImageError otherwise. */
+  resolve(ref: string): string {
+    return resolveImageId(this.store, ref);
+  }
+
+  /** The stored image for `ref`. */
+  get(ref: string): ImageRecord {
+    const id = this.resolve(ref);
+    const rec = this.store.get(id);
+    if (!rec) throw new NoSuchImageError(ref);
+    return rec;
+  }
+
+  async list(
+    opts: { all: boolean; filters: Filters; digests: boolean; sharedSize: boolean },
+    ctx: ImageRequestContext,
+  ): Promise<ImageSummary[]> {
+    return listImages(this.core, opts, ctx.apiVersion);
+  }
+
+  async inspect(ref: string, ctx: ImageRequestContext): Promise<ImageInspect> {
+    const rec = this.get(ref);
+    return inspectOf(rec, await this.graphDriverData(rec), ctx.apiVersion);
+  }
+
+  private async graphDriverData(rec: ImageRecord): Promise<Record<string, string> | null> {
+    if (rec.layers.length === 0) return null;
+    try {
+      const dirs: string[] = [];
+      for (const l of rec.layers) dirs.push(await this.opts.snapshotter.diffDir(l.chainId));
+      const upper = dirs.at(-1) ?? "";
+      const base = upper.replace(/\/[^/]+$/, "");
+      const data: Record<string, string> = {};
+      if (dirs.length > 1) data.LowerDir = dirs.slice(0, -1).reverse().join(":");
+      data.MergedDir = `${base}/merged`;
+      data.UpperDir = upper;
+      data.WorkDir = `${base}/work`;
+      return data;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async history(ref: string, _ctx: ImageRequestContext): Promise<HistoryResponseItem[]> {
+    const rec = this.get(ref);
+    return historyOf(
+      rec,
+      rec.layers.map((l) => l.size),
+      (id) => this.store.get(id),
+    );
+  }
+
+  async tag(ref: string, repo: string, tag: string | undefined, _ctx: ImageRequestContext): Promise<void> {
+    const id = this.resolve(ref);
+    const named = parseNormalizedNamed(repo);
+    if (named.digest !== undefined) throw new InvalidArgumentError("refusing to create a tag with a digest reference");
+    if (tag) {
+      validateTag(tag);
+      named.tag = tag;
+    }
+    named.tag ??= "latest";
+    this.store.setTag(referenceString(named), id);
+    this.core.emitImage("tag", id, familiarString(named), this.store.get(id)?.labels);
+  }
+
+  async remove(
+    ref: string,
+    opts: { force: boolean; noprune: boolean },
+    _ctx: ImageRequestContext,
+  ): Promise<ImageDeleteResponseItem[]> {
+    return (await removeImage(this.core, ref, opts)).records;
+  }
+
+  async import(
+    body: Readable,
+    opts: { repo?: string; tag?: string; changes: string[]; message?: string; platform?: string },
+    progress: (msg: JSONMessage) => void,
+    ctx: ImageRequestContext,
+  ): Promise<string> {
+    const id = await importImage(this.core, body, opts, ctx.signal);
+    progress({ status: id });
+    return id;
+  }
+
+  async save(names: string[], _ctx: ImageRequestContext): Promise<Readable> {
+    return saveImages(this.core, names);
+  }
+
+  async load(body: Readable, opts: { quiet: boolean }, progress: (msg: JSONMessage) => void, ctx: ImageRequestContext): Promise<void> {
+    await loadImages(this.core, body, opts, progress, ctx.signal);
+  }
+
+  async prune(opts: { filters: Filters }, _ctx: ImageRequestContext): Promise<ImagePruneResponse> {
+    return pruneImages(this.core, opts.filters);
+  }
+
+  /** Deletes blobs and snapshots nothing references (images, leases, container snapshots). */
+  async gc(): Promise<GcResult> {
+    return this.core.lock.exclusive(() =>
+      collectGarbage({ ...this.core, ...(this.snapshotRootsHook ? { snapshotRoots: this.snapshotRootsHook } : {}) }),
+    );
+  }
+
+  /** Daemon start: drop leases left by a crash, sweep ingest/extract leftovers, collect garbage. */
+  async recover(): Promise<GcResult> {
+    const dropped = this.leases.clear();
+    if (dropped > 0) this.opts.log.info("dropped leases left by an interrupted operation", { count: dropped });
+    await this.opts.content.sweep();
+    await this.opts.snapshotter.sweep();
+    return this.gc();
+  }
+
+  sizeOfImage(id: string): number {
+    return sizeOfImage(this.core, id);
+  }
+
+  diskUsage(apiVersion = "1.44"): ImagesDiskUsage {
+    return diskUsage(this.core, apiVersion);
+  }
+}
