@@ -119,8 +119,9 @@ export class ByteSource {
         this.done = true;
         break;
       }
-      total += r.value.length;
-      this.offset += r.value.length;
+      const len = typeof r.value === "string" ? Buffer.byteLength(r.value) : r.value.byteLength;
+      total += len;
+      this.offset += len;
     }
     return total;
   }

@@ -1,0 +1,135 @@
+/**
+ * Compression sniffing and (de)compression streams. gzip uses node:zlib (multi-member aware);
+ * zstd, bzip2 and xz run Debian's `zstd`, `bzip2` and `xz` commands. A corrupt or truncated input
+ * always ends the output stream with an error, never with a silently short stream.
+ */
+import { spawn } from "node:child_process";
+import { PassThrough, Readable } from "node:stream";
+import { createGunzip, createGzip, constants as zc } from "node:zlib";
+import { InvalidArgumentError } from "../errdefs/index.js";
+import type { ByteInput } from "./byte-source.js";
+
+export type Compression = "none" | "gzip" | "zstd" | "bzip2" | "xz";
+
+/** Commands spawned for the formats zlib lacks. */
+export const DECOMPRESS_COMMANDS: Record<"zstd" | "bzip2" | "xz", string[]> = {
+  zstd: ["zstd", "-dc", "-q"],
+  bzip2: ["bzip2", "-dc"],
+  xz: ["xz", "-dc"],
+};
+
+/** Identifies a compression format from the first bytes (6 are enough). */
+export function sniffCompression(head: Uint8Array): Compression {
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return "gzip";
+  if (b.length >= 4 && b.readUInt32LE(0) === 0xfd2fb528) return "zstd";
+  // zstd skippable frames (0x184D2A50..5F) may come first.
+  if (b.length >= 4 && (b.readUInt32LE(0) & 0xfffffff0) === 0x184d2a50) return "zstd";
+  if (b.length >= 3 && b.toString("latin1", 0, 3) === "BZh") return "bzip2";
+  if (b.length >= 6 && b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return "xz";
+  return "none";
+}
+
+/** Reads the first `n` bytes (fewer at EOF) and returns them with a stream of the rest. */
+async function peek(input: ByteInput, n: number): Promise<{ head: Buffer; rest: AsyncIterator<Uint8Array | string> }> {
+  const it = (input as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  const parts: Buffer[] = [];
+  let len = 0;
+  while (len < n) {
+    const r = await it.next();
+    if (r.done) break;
+    const b = typeof r.value === "string" ? Buffer.from(r.value) : Buffer.from(r.value);
+    parts.push(b);
+    len += b.length;
+  }
+  return { head: Buffer.concat(parts), rest: it };
+}
+
+function joined(head: Buffer, rest: AsyncIterator<Uint8Array | string>): Readable {
+  async function* gen(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    for (;;) {
+      const r = await rest.next();
+      if (r.done) return;
+      yield typeof r.value === "string" ? Buffer.from(r.value) : Buffer.from(r.value);
+    }
+  }
+  return Readable.from(gen(), { objectMode: false });
+}
+
+/** Pipes `input` through a command; the output errors unless the command exits 0. */
+export function throughCommand(input: Readable, argv: string[], what: string): Readable {
+  const [cmd, ...args] = argv as [string, ...string[]];
+  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const out = new PassThrough();
+  let stderr = "";
+  let failed = false;
+  const fail = (err: Error): void => {
+    if (failed) return;
+    failed = true;
+    child.kill("SIGKILL");
+    input.destroy();
+    out.destroy(err);
+  };
+  child.stderr.on("data", (d: Buffer) => {
+    if (stderr.length < 4096) stderr += d.toString();
+  });
+  child.on("error", (e) => fail(new InvalidArgumentError(`${what}: cannot run ${cmd}: ${e.message}`, { cause: e })));
+  child.stdin.on("error", () => undefined); // EPIPE when the command quits early: its exit status tells
+  input.on("error", (e) => fail(e));
+  input.pipe(child.stdin);
+  child.stdout.pipe(out, { end: false });
+  child.on("close", (code, signal) => {
+    if (failed) return;
+    if (code === 0) out.end();
+    else fail(new InvalidArgumentError(`${what}: ${cmd} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`));
+  });
+  out.on("close", () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    input.destroy();
+  });
+  return out;
+}
+
+function gunzip(input: Readable): Readable {
+  const z = createGunzip();
+  input.on("error", (e) => z.destroy(e));
+  z.on("close", () => input.destroy());
+  const wrapped = new PassThrough();
+  z.on("error", (e) => wrapped.destroy(new InvalidArgumentError(`gzip: ${e.message}`, { cause: e })));
+  input.pipe(z).pipe(wrapped);
+  wrapped.on("close", () => z.destroy());
+  return wrapped;
+}
+
+export interface Decompressed {
+  compression: Compression;
+  stream: Readable;
+}
+
+/** Sniffs the input's compression and returns a stream of its decompressed bytes. */
+export async function decompress(input: ByteInput): Promise<Decompressed> {
+  const { head, rest } = await peek(input, 6);
+  const compression = sniffCompression(head);
+  const raw = joined(head, rest);
+  switch (compression) {
+    case "none":
+      return { compression, stream: raw };
+    case "gzip":
+      return { compression, stream: gunzip(raw) };
+    case "zstd":
+    case "bzip2":
+    case "xz":
+      return { compression, stream: throughCommand(raw, DECOMPRESS_COMMANDS[compression], compression) };
+  }
+}
+
+/** Compresses a stream. gzip output is deterministic (zlib writes mtime 0). */
+export function compress(input: ByteInput, compression: Exclude<Compression, "none" | "bzip2" | "xz"> | "none", level?: number): Readable {
+  const raw = input instanceof Readable ? input : Readable.from(input as AsyncIterable<Uint8Array>, { objectMode: false });
+  if (compression === "none") return raw;
+  if (compression === "zstd") return throughCommand(raw, ["zstd", "-c", "-q", `-${level ?? 3}`], "zstd");
+  const z = createGzip({ level: level ?? zc.Z_DEFAULT_COMPRESSION });
+  raw.on("error", (e) => z.destroy(e));
+  return raw.pipe(z);
+}
