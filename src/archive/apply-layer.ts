@@ -5,15 +5,28 @@
  * owners/modes/mtimes/xattrs restored (never trusted.overlay.* from a tar). Whiteouts are written
  * for overlayfs or applied by deletion (see ApplyTarget in snapshots/snapshotter.ts).
  */
-import { chmodSync, constants, lchownSync, linkSync, lutimesSync, mkdirSync, symlinkSync } from "node:fs";
-import { open } from "node:fs/promises";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  symlinkSync,
+  writeSync,
+} from "node:fs";
 import { CanceledError, InvalidArgumentError, errnoCode } from "../errdefs/index.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../native/index.js";
 import type { ByteInput } from "./byte-source.js";
 import { LayerRoot, lstatOrNull, normalizeEntryPath, quoteName, type Components } from "./layer-root.js";
 import { walkTar, type TarEntry } from "./tar-reader.js";
 import { applyWhiteout, OpaqueTracker } from "./apply-whiteouts.js";
-import { WHITEOUT_META_PREFIX, WHITEOUT_PREFIX, isForbiddenXattr } from "./whiteouts.js";
+import { WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, isForbiddenXattr } from "./whiteouts.js";
 
 export interface ApplyOptions {
   /** "overlay": whiteouts become char 0/0 devices and opaque xattrs; "delete": they delete from dest. */
@@ -77,19 +90,20 @@ function applyPathMeta(ctx: Ctx, p: Buffer, e: TarEntry, chmod: boolean): void {
 async function writeFile(ctx: Ctx, comps: Components, e: TarEntry): Promise<void> {
   const p = ctx.root.abs(comps);
   ctx.root.clear(comps, false);
-  const fh = await open(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  // Synchronous calls on one fd: a thread-pool round trip per call would cost more than the work.
+  const fd = openSync(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     for await (const chunk of e.body()) {
       checkAbort(ctx.opts.signal);
       let off = 0;
-      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
     }
-    if (ctx.sameOwner) await fh.chown(e.uid, e.gid);
-    await fh.chmod(e.mode);
+    if (ctx.sameOwner) fchownSync(fd, e.uid, e.gid);
+    fchmodSync(fd, e.mode);
     applyXattrs(ctx, p, e);
-    await fh.utimes(e.mtime, e.mtime);
+    futimesSync(fd, e.mtime, e.mtime);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -152,23 +166,10 @@ function finishDirTimes(ctx: Ctx): void {
   }
 }
 
-/** Applies an uncompressed layer tar to dest. On error nothing outside dest has been touched;
- *  the caller removes dest. */
-export async function applyLayer(tar: ByteInput, dest: string, opts: ApplyOptions): Promise<ApplyResult> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  const root = new LayerRoot(dest);
-  const ctx: Ctx = {
-    root,
-    opts,
-    sameOwner: opts.sameOwner ?? true,
-    warn: opts.onWarning ?? (() => undefined),
-    dirTimes: new Map(),
-    opaque: opts.whiteouts === "delete" ? new OpaqueTracker(root) : undefined,
-  };
+async function applyEntries(tar: ByteInput, ctx: Ctx, maxBytes: number, maxEntries: number): Promise<ApplyResult> {
+  const { root, opts } = ctx;
   let size = 0;
   let entries = 0;
-  checkAbort(opts.signal);
   for await (const e of walkTar(tar, { drain: true, maxTrailing: () => maxBytes - size })) {
     checkAbort(opts.signal);
     entries++;
@@ -184,7 +185,7 @@ export async function applyLayer(tar: ByteInput, dest: string, opts: ApplyOption
     if (comps.length === 0) continue; // the root itself: dest's metadata belongs to the snapshotter
     const base = (comps[comps.length - 1] as Buffer).toString("latin1");
     if (base.startsWith(WHITEOUT_PREFIX)) {
-      if (base.startsWith(WHITEOUT_META_PREFIX) && base !== ".wh..wh..opq") continue;
+      if (base.startsWith(WHITEOUT_META_PREFIX) && base !== WHITEOUT_OPAQUE) continue;
       applyWhiteout(root, comps, e, opts.whiteouts, ctx.opaque, ctx.sameOwner);
       continue;
     }
@@ -212,4 +213,27 @@ export async function applyLayer(tar: ByteInput, dest: string, opts: ApplyOption
   }
   finishDirTimes(ctx);
   return { size, entries };
+}
+
+/** Applies an uncompressed layer tar to dest. On error nothing outside dest has been touched;
+ *  the caller removes dest. */
+export async function applyLayer(tar: ByteInput, dest: string, opts: ApplyOptions): Promise<ApplyResult> {
+  checkAbort(opts.signal);
+  const root = new LayerRoot(dest);
+  const ctx: Ctx = {
+    root,
+    opts,
+    sameOwner: opts.sameOwner ?? true,
+    warn: opts.onWarning ?? (() => undefined),
+    dirTimes: new Map(),
+    opaque: opts.whiteouts === "delete" ? new OpaqueTracker(root) : undefined,
+  };
+  // An abort must also end a wait for input that never comes: destroy a stream input.
+  const onAbort = (): void => (tar as { destroy?: (e: Error) => void }).destroy?.(new CanceledError("layer extraction canceled"));
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await applyEntries(tar, ctx, opts.maxBytes ?? DEFAULT_MAX_BYTES, opts.maxEntries ?? DEFAULT_MAX_ENTRIES);
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
 }

@@ -5,7 +5,8 @@
  */
 import { InvalidArgumentError } from "../errdefs/index.js";
 
-export type ByteInput = AsyncIterable<Uint8Array | string> | NodeJS.ReadableStream;
+/** Bytes to read: a stream, an (async) iterable of chunks, or one buffer. */
+export type ByteInput = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array> | NodeJS.ReadableStream | Uint8Array;
 
 export class UnexpectedEofError extends InvalidArgumentError {
   constructor(readonly offset: number, what: string) {
@@ -13,10 +14,20 @@ export class UnexpectedEofError extends InvalidArgumentError {
   }
 }
 
-function toIterator(input: ByteInput): AsyncIterator<Uint8Array | string> {
-  const it = (input as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator];
-  if (typeof it !== "function") throw new TypeError("tar input is not an async iterable stream");
-  return it.call(input);
+/** An async iterator over the chunks of any ByteInput. */
+export function toIterator(input: ByteInput): AsyncIterator<Uint8Array | string> {
+  if (input instanceof Uint8Array) input = [input];
+  const ai = (input as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator];
+  if (typeof ai === "function") return ai.call(input);
+  const si = (input as Iterable<Uint8Array>)[Symbol.iterator];
+  if (typeof si === "function") {
+    const it = si.call(input);
+    return {
+      next: async () => it.next(),
+      return: async () => it.return?.() ?? { done: true, value: undefined },
+    };
+  }
+  throw new TypeError("byte input is not a stream, an iterable of chunks or a buffer");
 }
 
 export class ByteSource {

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { PassThrough, Readable } from "node:stream";
 import { createGunzip, createGzip, constants as zc } from "node:zlib";
 import { InvalidArgumentError } from "../errdefs/index.js";
-import type { ByteInput } from "./byte-source.js";
+import { toIterator, type ByteInput } from "./byte-source.js";
 
 export type Compression = "none" | "gzip" | "zstd" | "bzip2" | "xz";
 
@@ -32,7 +32,7 @@ export function sniffCompression(head: Uint8Array): Compression {
 
 /** Reads the first `n` bytes (fewer at EOF) and returns them with a stream of the rest. */
 async function peek(input: ByteInput, n: number): Promise<{ head: Buffer; rest: AsyncIterator<Uint8Array | string> }> {
-  const it = (input as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  const it = toIterator(input);
   const parts: Buffer[] = [];
   let len = 0;
   while (len < n) {
@@ -125,8 +125,8 @@ export async function decompress(input: ByteInput): Promise<Decompressed> {
 }
 
 /** Compresses a stream. gzip output is deterministic (zlib writes mtime 0). */
-export function compress(input: ByteInput, compression: Exclude<Compression, "none" | "bzip2" | "xz"> | "none", level?: number): Readable {
-  const raw = input instanceof Readable ? input : Readable.from(input as AsyncIterable<Uint8Array>, { objectMode: false });
+export function compress(input: ByteInput, compression: "none" | "gzip" | "zstd", level?: number): Readable {
+  const raw = input instanceof Readable ? input : joined(Buffer.alloc(0), toIterator(input));
   if (compression === "none") return raw;
   if (compression === "zstd") return throughCommand(raw, ["zstd", "-c", "-q", `-${level ?? 3}`], "zstd");
   const z = createGzip({ level: level ?? zc.Z_DEFAULT_COMPRESSION });

@@ -49,6 +49,8 @@ export interface WalkTarOptions {
   onUnsupported?: (typeflag: string, name: string) => void;
   /** Read and discard what follows the end-of-archive marker (default true), so digests see all bytes. */
   drain?: boolean;
+  /** Most bytes accepted after the end-of-archive marker when draining (a budget: beyond it, an error). */
+  maxTrailing?: number | (() => number);
 }
 
 const ENTRY_TYPES = new Map<number, EntryType>([
@@ -93,7 +95,11 @@ export async function* walkTar(input: ByteInput, opts: WalkTarOptions = {}): Asy
         if (second !== null && !isZeroBlock(second)) {
           throw new InvalidArgumentError(`invalid tar header: zero block followed by data at offset ${offset}`);
         }
-        if (opts.drain !== false) await src.drain();
+        if (opts.drain !== false) {
+          const limit = typeof opts.maxTrailing === "function" ? opts.maxTrailing() : (opts.maxTrailing ?? Infinity);
+          const n = await src.drain(limit);
+          if (n > limit) throw new InvalidArgumentError(`tar archive has more than ${limit} bytes after its end marker (budget exceeded)`);
+        }
         return;
       }
       const h = decodeHeader(block, offset);

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import { test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { compress, decompress, sniffCompression } from "./compression.js";
+
+async function readAll(r: AsyncIterable<Buffer | Uint8Array | string>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of r) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+// Mixed data: compressible and random, large enough to need several chunks.
+const data = Buffer.concat([Buffer.alloc(300_000, 0x61), randomBytes(200_000), Buffer.from("end")]);
+
+test("sniffs magic bytes", () => {
+  assert.equal(sniffCompression(gzipSync(Buffer.from("x"))), "gzip");
+  assert.equal(sniffCompression(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0])), "zstd");
+  assert.equal(sniffCompression(Buffer.from("BZh91AY")), "bzip2");
+  assert.equal(sniffCompression(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])), "xz");
+  assert.equal(sniffCompression(Buffer.from("ustar")), "none");
+  assert.equal(sniffCompression(Buffer.alloc(0)), "none");
+});
+
+test("gzip round trip, deterministic, and multi-member", async () => {
+  const gz = await readAll(compress(Readable.from([data]), "gzip"));
+  assert.ok(gz.equals(await readAll(compress(Readable.from([data]), "gzip"))));
+  const d = await decompress(Readable.from([gz]));
+  assert.equal(d.compression, "gzip");
+  assert.ok((await readAll(d.stream)).equals(data));
+  const multi = Buffer.concat([gzipSync(Buffer.from("one ")), gzipSync(Buffer.from("two"))]);
+  assert.equal((await readAll((await decompress([multi])).stream)).toString(), "one two");
+});
+
+test("uncompressed input passes through unchanged", async () => {
+  const d = await decompress((async function* () { yield data.subarray(0, 3); yield data.subarray(3); })());
+  assert.equal(d.compression, "none");
+  assert.ok((await readAll(d.stream)).equals(data));
+});
+
+test("corrupt or truncated gzip is an error", async () => {
+  const gz = gzipSync(data);
+  const corrupt = Buffer.from(gz);
+  for (let i = 2000; i < 2100; i++) corrupt[i] = (corrupt[i] as number) ^ 0x55;
+  await assert.rejects(async () => readAll((await decompress([corrupt])).stream), /gzip/);
+  await assert.rejects(async () => readAll((await decompress([gz.subarray(0, gz.length - 100)])).stream), /gzip: unexpected end/);
+});
+
+test("zstd, bzip2 and xz via their commands; corrupt zstd is an error", async () => {
+  for (const [cmd, name] of [["zstd", "zstd"], ["bzip2", "bzip2"], ["xz", "xz"]] as const) {
+    const packed = execFileSync(cmd, ["-c"], { input: data, maxBuffer: 64 << 20 });
+    const d = await decompress(Readable.from([packed]));
+    assert.equal(d.compression, name);
+    assert.ok((await readAll(d.stream)).equals(data), name);
+    await assert.rejects(async () => readAll((await decompress([packed.subarray(0, packed.length >> 1)])).stream), new RegExp(name));
+  }
+  const z = await readAll(compress(Readable.from([data]), "zstd"));
+  assert.ok((await readAll((await decompress([z])).stream)).equals(data));
+});
