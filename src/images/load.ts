@@ -16,7 +16,7 @@ import type { Descriptor, ImageConfig, Index, Manifest } from "../oci/index.js";
 import { MediaTypes, digestOf, familiarString, isDigest, parseNormalizedNamed, referenceString } from "../oci/index.js";
 import { chainIds } from "./chain-id.js";
 import type { ImageCore } from "./core.js";
-import { readTar } from "./tar-in.js";
+import { walkTar } from "../archive/index.js";
 import { unpackLayers } from "./unpack.js";
 
 const maxMetadata = 64 << 20;
@@ -63,22 +63,20 @@ async function ingestArchive(core: ImageCore, lease: string, body: Readable, sig
   const files = new Map<string, FileRef>();
   const links = new Map<string, string>();
   const { stream } = await decompress(body);
-  for await (const e of readTar(stream)) {
+  for await (const e of walkTar(stream)) {
     signal?.throwIfAborted();
     const name = cleanName(e.name);
     if (e.type === "symlink" || e.type === "hardlink") {
       const target = e.type === "symlink" ? path.posix.join(path.posix.dirname(name), e.linkname) : e.linkname;
       links.set(name, cleanName(target));
-      await e.drain();
       continue;
     }
     if (e.type !== "file") {
-      await e.drain();
       continue;
     }
     if (isMetadataName(name)) {
       if (e.size > maxMetadata) throw bad(`${name} is too large`);
-      files.set(name, { mem: await e.bytes() });
+      files.set(name, { mem: await e.readAll() });
       continue;
     }
     const m = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
@@ -88,14 +86,13 @@ async function ingestArchive(core: ImageCore, lease: string, body: Readable, sig
       if (await core.content.has(expected)) {
         const info = await core.content.info(expected);
         if (info.size !== e.size) throw bad(`${name}: size ${e.size} does not match its digest's blob (${info.size})`);
-        await e.drain();
         files.set(name, { digest: expected, size: info.size });
         continue;
       }
     }
     const w = await core.content.writer();
     try {
-      for await (const chunk of e.body) await w.write(chunk);
+      for await (const chunk of e.body()) await w.write(chunk);
       const info = await w.commit(expected ? { expected, expectedSize: e.size } : { expectedSize: e.size });
       core.leases.add(lease, "content", info.digest);
       files.set(name, { digest: info.digest, size: info.size });

@@ -20,7 +20,25 @@ import {
 import type { ImageCore } from "./core.js";
 import type { ImageRecord } from "./image-record.js";
 import { resolveImageId } from "./lookup.js";
-import { writeTar, type OutEntry } from "./tar-out.js";
+import { packTar, type TarWriteEntry } from "../archive/index.js";
+
+/** An entry of the archive being written; file bodies are opened only when the writer reaches them. */
+interface OutEntry {
+  name: string;
+  type: "file" | "dir";
+  size: number;
+  mtime: number;
+  body?: () => Promise<AsyncIterable<Uint8Array>> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
+
+function toTarEntry(e: OutEntry): TarWriteEntry {
+  const open = e.body;
+  if (e.type === "dir") return { name: e.name, type: "dir", mode: 0o755, mtime: e.mtime };
+  async function* lazy(): AsyncGenerator<Uint8Array> {
+    if (open) yield* await open();
+  }
+  return { name: e.name, type: "file", mode: 0o644, mtime: e.mtime, size: e.size, source: lazy() };
+}
 
 interface Selected {
   rec: ImageRecord;
@@ -153,5 +171,5 @@ export async function saveImages(core: ImageCore, names: readonly string[]): Pro
     entries.push(text("repositories", JSON.stringify(sorted) + "\n"));
   }
   for (const { rec } of selected) core.emitImage("save", rec.id, rec.id, rec.labels);
-  return writeTar(entries);
+  return packTar(entries.map(toTarEntry));
 }
