@@ -3,6 +3,7 @@
  * it is decompressed, kept in content as the uncompressed layer blob (digest = diffID), and extracted
  * into a snapshot at the same time. The image becomes visible (and tagged) in one transaction.
  */
+import { decompressGuarded } from "./bomb-guard.js";
 import type { Readable } from "node:stream";
 import { decompress } from "../archive/index.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
@@ -47,7 +48,7 @@ export async function importImage(core: ImageCore, body: Readable, opts: ImportO
   return core.lock.shared(async () => {
     const lease = core.leases.create({ op: "import" });
     try {
-      const { stream } = await decompress(body);
+      const { stream } = await decompressGuarded(body, "import");
       const writer = await core.content.writer();
       let diffId: string | undefined;
       let blobSize = 0;

@@ -7,6 +7,7 @@
  * visible and tagged in one transaction. Everything is pinned by a lease until then, so a failure or a
  * crash leaves nothing visible, and gc() removes what was written.
  */
+import { decompressGuarded } from "./bomb-guard.js";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import type { JSONMessage } from "../api/types/index.js";
@@ -62,7 +63,7 @@ function checkConfig(config: ImageConfig, what: string): string[] {
 async function ingestArchive(core: ImageCore, lease: string, body: Readable, signal?: AbortSignal) {
   const files = new Map<string, FileRef>();
   const links = new Map<string, string>();
-  const { stream } = await decompress(body);
+  const { stream } = await decompressGuarded(body, "archive");
   for await (const e of walkTar(stream)) {
     signal?.throwIfAborted();
     const name = cleanName(e.name);
@@ -235,7 +236,7 @@ export async function loadImages(
           core.leases.add(lease, "content", l.diffId);
           if (l.blobDigest === l.diffId) continue;
           if (!(await core.content.has(l.diffId))) {
-            const { stream } = await decompress(await core.content.reader(l.blobDigest));
+            const { stream } = await decompressGuarded(await core.content.reader(l.blobDigest), `layer ${l.diffId}`);
             try {
               await core.content.writeStream(stream, signal ? { expected: l.diffId, signal } : { expected: l.diffId });
             } catch (err) {

@@ -4,6 +4,7 @@
  * extracted into an "extract-<random>" active snapshot and committed under its chain ID, so a crash
  * mid-layer leaves only an extract-* leftover (swept at start) and no half layer.
  */
+import { decompressGuarded } from "./bomb-guard.js";
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
 import { applyLayer, decompress } from "../archive/index.js";
@@ -103,7 +104,7 @@ export async function applyLayerStream(
 /** Opens a content blob as an uncompressed stream. */
 export async function openUncompressed(content: ContentStore, digest: string): Promise<AsyncIterable<Uint8Array>> {
   const r: Readable = await content.reader(digest);
-  const d = await decompress(r);
+  const d = await decompressGuarded(r, `layer ${digest}`);
   return d.stream;
 }
 

@@ -1,0 +1,48 @@
+/**
+ * Every CLI command, one entry each. Adding a command = one entry here + one module under commands/.
+ * Entries are plain data; the module is imported only when the command runs.
+ */
+import type { CommandEntry, GroupEntry } from "./command.js";
+
+export const groups: readonly GroupEntry[] = [
+  { name: "image", short: "Manage images" },
+  { name: "system", short: "Manage Docker" },
+];
+
+export const commands: readonly CommandEntry[] = [
+  { path: ["version"], usage: "[OPTIONS]", short: "Show the berth version information", load: () => import("./commands/version.js") },
+  { path: ["system", "info"], aliases: [["info"]], usage: "[OPTIONS]", short: "Display system-wide information", load: () => import("./commands/info.js") },
+  { path: ["system", "events"], aliases: [["events"]], usage: "[OPTIONS]", short: "Get real time events from the server", load: () => import("./commands/events.js") },
+  { path: ["system", "df"], usage: "[OPTIONS]", short: "Show berth disk usage", load: () => import("./commands/system-df.js") },
+  { path: ["system", "prune"], usage: "[OPTIONS]", short: "Remove unused data", load: () => import("./commands/system-prune.js") },
+  { path: ["image", "ls"], aliases: [["image", "list"], ["images"]], usage: "[OPTIONS] [REPOSITORY[:TAG]]", short: "List images", load: () => import("./commands/images.js") },
+  { path: ["inspect"], usage: "[OPTIONS] NAME|ID [NAME|ID...]", short: "Return low-level information on Docker objects", load: () => import("./commands/inspect.js") },
+  { path: ["image", "inspect"], usage: "[OPTIONS] IMAGE [IMAGE...]", short: "Display detailed information on one or more images", load: () => import("./commands/image-inspect.js") },
+  { path: ["image", "history"], aliases: [["history"]], usage: "[OPTIONS] IMAGE", short: "Show the history of an image", load: () => import("./commands/history.js") },
+  { path: ["image", "tag"], aliases: [["tag"]], usage: "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", load: () => import("./commands/tag.js") },
+  { path: ["image", "rm"], aliases: [["image", "remove"], ["rmi"]], usage: "[OPTIONS] IMAGE [IMAGE...]", short: "Remove one or more images", load: () => import("./commands/rmi.js") },
+  { path: ["image", "import"], aliases: [["import"]], usage: "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]", short: "Import the contents from a tarball to create a filesystem image", load: () => import("./commands/import.js") },
+  { path: ["image", "save"], aliases: [["save"]], usage: "[OPTIONS] IMAGE [IMAGE...]", short: "Save one or more images to a tar archive (streamed to STDOUT by default)", load: () => import("./commands/save.js") },
+  { path: ["image", "load"], aliases: [["load"]], usage: "[OPTIONS]", short: "Load an image from a tar archive or STDIN", load: () => import("./commands/load.js") },
+  { path: ["image", "prune"], usage: "[OPTIONS]", short: "Remove unused images", load: () => import("./commands/image-prune.js") },
+];
+
+export interface Resolved {
+  entry: CommandEntry;
+  /** The words as typed ("images" or "image ls"), used in messages. */
+  typed: string[];
+  rest: string[];
+}
+
+/** Finds the longest command path (or alias) that prefixes argv. */
+export function resolveCommand(argv: readonly string[]): Resolved | undefined {
+  let best: Resolved | undefined;
+  for (const entry of commands) {
+    for (const p of [entry.path, ...(entry.aliases ?? [])]) {
+      if (p.length <= argv.length && p.every((w, i) => argv[i] === w) && (best === undefined || p.length > best.typed.length)) {
+        best = { entry, typed: p, rest: argv.slice(p.length) };
+      }
+    }
+  }
+  return best;
+}

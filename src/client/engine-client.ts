@@ -1,0 +1,208 @@
+/**
+ * EngineClient: a minimal Docker Engine API client over node:http (unix socket or tcp). It negotiates
+ * the API version once (`/_ping`, then min(server's Api-Version, MAX_API_VERSION)) and prefixes paths
+ * with `/vX.Y`. Errors: a daemon error answer becomes DaemonError; no answer becomes ConnectError.
+ */
+import http from "node:http";
+import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
+
+export const MAX_API_VERSION = "1.44";
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface RequestOptions {
+  query?: Record<string, QueryValue>;
+  body?: unknown; // JSON-encoded unless a Buffer/string/Readable
+  headers?: Record<string, string>;
+  /** Do not prefix the path with /vX.Y. */
+  unversioned?: boolean;
+}
+
+export class DaemonError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+    this.name = "DaemonError";
+  }
+}
+
+export class ConnectError extends Error {
+  constructor(
+    readonly host: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Cannot connect to the berth daemon at ${host}. Is the berth daemon running?`, options);
+    this.name = "ConnectError";
+  }
+}
+
+export interface Endpoint {
+  socketPath?: string;
+  hostname?: string;
+  port?: number;
+}
+
+export function parseHost(host: string): Endpoint {
+  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
+  if (host.startsWith("tcp://") || host.startsWith("http://")) {
+    const u = new URL(host.replace(/^tcp:/, "http:"));
+    return { hostname: u.hostname, port: Number(u.port || 2375) };
+  }
+  throw new Error(`unable to parse docker host \`${host}\``);
+}
+
+export class EngineClient {
+  private readonly endpoint: Endpoint;
+  private version: string | undefined;
+  private negotiating: Promise<string> | undefined;
+
+  constructor(
+    readonly host: string,
+    opts: { version?: string } = {},
+  ) {
+    this.endpoint = parseHost(host);
+    this.version = opts.version;
+  }
+
+  /** The negotiated API version (pings the daemon the first time). */
+  apiVersion(): Promise<string> {
+    if (this.version !== undefined) return Promise.resolve(this.version);
+    this.negotiating ??= this.raw("GET", "/_ping", {}).then(async (res) => {
+      await drain(res);
+      const server = headerString(res, "api-version");
+      this.version = server !== undefined && compareVersions(server, MAX_API_VERSION) < 0 ? server : MAX_API_VERSION;
+      return this.version;
+    });
+    return this.negotiating;
+  }
+
+  /** Sends a request and returns the response once its status is known; non-2xx answers throw DaemonError. */
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
+    const full = opts.unversioned ? path : `/v${await this.apiVersion()}${path}`;
+    const res = await this.raw(method, full, opts);
+    const code = res.statusCode ?? 0;
+    if (code >= 400) {
+      const text = (await readAll(res)).toString("utf8");
+      throw new DaemonError(errorMessage(text, code), code);
+    }
+    return res;
+  }
+
+  async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.request(method, path, opts);
+    const text = (await readAll(res)).toString("utf8");
+    return (text.trim() === "" ? undefined : JSON.parse(text)) as T;
+  }
+
+  get<T>(path: string, query?: Record<string, QueryValue>): Promise<T> {
+    return this.json<T>("GET", path, { query });
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const res = await this.raw("GET", "/_ping", {});
+      await drain(res);
+      return (res.statusCode ?? 0) < 500;
+    } catch {
+      return false;
+    }
+  }
+
+  private raw(method: string, path: string, opts: RequestOptions): Promise<IncomingMessage> {
+    const qs = encodeQuery(opts.query);
+    const headers: Record<string, string> = { "User-Agent": "berth-cli", ...opts.headers };
+    let payload: Buffer | string | Readable | undefined;
+    const b = opts.body;
+    if (b !== undefined) {
+      if (typeof b === "string" || Buffer.isBuffer(b)) payload = b;
+      else if (isReadable(b)) payload = b;
+      else {
+        payload = JSON.stringify(b);
+        headers["Content-Type"] ??= "application/json";
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const req = http.request({ ...this.endpoint, method, path: path + qs, headers, agent: false }, resolve);
+      req.on("error", (e: NodeJS.ErrnoException) => {
+        if (["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EHOSTUNREACH"].includes(e.code ?? "")) reject(new ConnectError(this.host, { cause: e }));
+        else reject(e);
+      });
+      if (payload === undefined) req.end();
+      else if (typeof payload === "string" || Buffer.isBuffer(payload)) req.end(payload);
+      else {
+        payload.on("error", (e) => req.destroy(e));
+        payload.pipe(req);
+      }
+    });
+  }
+}
+
+function isReadable(x: unknown): x is Readable {
+  return typeof x === "object" && x !== null && typeof (x as { pipe?: unknown }).pipe === "function";
+}
+
+function headerString(res: IncomingMessage, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function encodeQuery(q: Record<string, QueryValue> | undefined): string {
+  if (q === undefined) return "";
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(typeof v === "boolean" ? (v ? "1" : "0") : String(v))}`);
+  }
+  return parts.length > 0 ? `?${parts.join("&")}` : "";
+}
+
+function errorMessage(text: string, code: number): string {
+  try {
+    const j = JSON.parse(text) as { message?: unknown };
+    if (typeof j.message === "string") return j.message;
+  } catch {
+    // not JSON
+  }
+  const t = text.trim();
+  return t !== "" ? t : `${code} ${http.STATUS_CODES[code] ?? ""}`.trim();
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
+}
+
+async function drain(stream: Readable): Promise<void> {
+  for await (const _ of stream) {
+    // discard
+  }
+}
+
+/** Splits a stream of newline-delimited JSON values (docker's streaming responses). */
+export async function* jsonLines<T>(stream: Readable): AsyncGenerator<T> {
+  let buf = "";
+  for await (const c of stream) {
+    buf += Buffer.isBuffer(c) ? c.toString("utf8") : String(c);
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line !== "") yield JSON.parse(line) as T;
+    }
+  }
+  if (buf.trim() !== "") yield JSON.parse(buf) as T;
+}
