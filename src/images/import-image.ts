@@ -5,7 +5,6 @@
  */
 import { decompressGuarded } from "./bomb-guard.js";
 import type { Readable } from "node:stream";
-import { decompress } from "../archive/index.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
 import type { ImageConfig } from "../oci/index.js";
 import { MediaTypes, digestOf, familiarize, parseNormalizedNamed, referenceString, tagNameOnly, validateTag } from "../oci/index.js";

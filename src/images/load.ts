@@ -11,7 +11,6 @@ import { decompressGuarded } from "./bomb-guard.js";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import type { JSONMessage } from "../api/types/index.js";
-import { decompress } from "../archive/index.js";
 import { DigestMismatchError, InvalidArgumentError, isInvalidArgument } from "../errdefs/index.js";
 import type { Descriptor, ImageConfig, Index, Manifest } from "../oci/index.js";
 import { MediaTypes, digestOf, familiarString, isDigest, parseNormalizedNamed, referenceString } from "../oci/index.js";
