@@ -7,7 +7,7 @@
 import { decompressGuarded } from "./bomb-guard.js";
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
-import { applyLayer, decompress } from "../archive/index.js";
+import { applyLayer } from "../archive/index.js";
 import type { ContentStore } from "../content/content-store.js";
 import { ConflictError, InvalidArgumentError, isNotFound } from "../errdefs/index.js";
 import type { Snapshotter } from "../snapshots/snapshotter.js";
