@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { main } from "../cli/main.js";
 
 main(process.argv.slice(2), import.meta.url).then(

@@ -10,8 +10,7 @@ import { createContext, DEFAULT_HOST } from "./context.js";
 import { commandHelp, flagLines, usageTail } from "./usage.js";
 import { StatusError } from "./cli-error.js";
 
-export const CLI_VERSION = "0.1.0";
-export const CLI_COMMIT = "berth";
+import { CLI_COMMIT, CLI_VERSION } from "./cli-version.js";
 const PROG = "berth";
 
 const globalFlags: FlagSpec[] = [

@@ -63,6 +63,10 @@ export class EventBus {
     return ev;
   }
 
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   subscribe(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -113,7 +117,7 @@ export class EventBus {
           const ev = queue.shift();
           if (ev === undefined) break;
           if (ev.timeNano <= lastNano) continue;
-          if (until !== undefined && ev.time + ev.timeNano / 1e9 - ev.time > until) return;
+          if (until !== undefined && ev.timeNano / 1e9 > until) return;
           if (matchesEventFilters(ev, filters)) yield ev;
           if (signal.aborted) return;
         }

@@ -222,7 +222,7 @@ export function sprintf(fmt: string, ...args: unknown[]): string {
 }
 
 export const builtins: Record<string, TemplateFn> = {
-  json: (v) => JSON.stringify(v === undefined ? null : v) ?? "null",
+  json: (v) => (JSON.stringify(v === undefined ? null : v) ?? "null").replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`),
   join: (a, sep) => (Array.isArray(a) ? a.map(printValue).join(String(sep)) : printValue(a)),
   split: (s, sep) => String(s).split(String(sep)),
   title: (s) => String(s).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, p: string, c: string) => p + c.toUpperCase()),

@@ -1,0 +1,40 @@
+/** Shared body of `inspect` and `image inspect`: fetch each object, print a JSON array or a template per object. */
+import type { CliContext } from "../context.js";
+import { execTemplate, parseTemplate } from "../format/formatter.js";
+
+/** Go's json.MarshalIndent(v, "", "    ") followed by docker's HTML-unescaping off. */
+export function indentJSON(v: unknown): string {
+  return JSON.stringify(v, null, 4);
+}
+
+export async function inspectAll(ctx: CliContext, names: string[], format: string, type: string): Promise<number> {
+  const tmpl = format !== "" && format !== "json" ? parseTemplate(format.replace(/\\t/g, "\t").replace(/\\n/g, "\n")) : undefined;
+  const client = await ctx.client();
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  for (const name of names) {
+    try {
+      if (type === "image" || type === "any") {
+        found.push(await client.get(`/images/${encodeURIComponent(name)}/json`));
+      } else {
+        errors.push(`Error: No such object: ${name}`);
+      }
+    } catch (e) {
+      if (e instanceof Error && e.name === "DaemonError" && (e as Error & { statusCode: number }).statusCode === 404) {
+        errors.push(type === "image" ? `Error response from daemon: ${e.message}` : `Error: No such object: ${name}`);
+      } else throw e;
+    }
+  }
+  if (tmpl !== undefined) {
+    for (const v of found) ctx.out(`${execTemplate(tmpl, v)}\n`);
+  } else if (format === "json" || found.length > 0 || errors.length === 0) {
+    ctx.out(`${indentJSON(found)}\n`);
+  } else {
+    ctx.out("[]\n");
+  }
+  if (errors.length > 0) {
+    ctx.err(`${errors.join("\n")}\n`);
+    return 1;
+  }
+  return 0;
+}

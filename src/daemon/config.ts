@@ -1,0 +1,185 @@
+/**
+ * berthd configuration: defaults ← /etc/berth/daemon.json (or --config-file) ← command-line flags.
+ * Flags take `--flag v` and `--flag=v`; unknown flags are errors.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { InvalidArgumentError } from "../errdefs/index.js";
+import { isLogLevel, type LogLevel } from "../util/log.js";
+
+export type StorageDriverName = "overlay2" | "native";
+export type RuntimeName = "runc" | "crun";
+
+export interface DaemonConfig {
+  dataRoot: string;
+  execRoot: string;
+  /** Listen addresses; only unix:// is served. */
+  hosts: string[];
+  logLevel: LogLevel;
+  runtime: RuntimeName;
+  /** Undefined: probe (overlay2 when an overlay mount works in the data root, else native). */
+  storageDriver: StorageDriverName | undefined;
+  insecureRegistries: string[];
+  registryMirrors: string[];
+  /** Registry hosts / CIDRs the daemon may contact; empty = no restriction. */
+  allowedRegistries: string[];
+  pidfile: string | undefined;
+  configFile: string;
+}
+
+export type ParsedArgs = { kind: "run"; config: DaemonConfig } | { kind: "help" } | { kind: "version" };
+
+export const DEFAULTS = {
+  dataRoot: "/var/lib/berth",
+  execRoot: "/run/berth",
+  host: "unix:///run/berth/berth.sock",
+  configFile: "/etc/berth/daemon.json",
+} as const;
+
+export const USAGE = `Usage:	berthd [OPTIONS]
+
+A Docker-compatible container engine daemon
+
+Options:
+      --allowed-registry string   Registry host or CIDR the daemon may contact (repeatable)
+      --config-file string        Daemon configuration file (default "${DEFAULTS.configFile}")
+      --data-root string          Root directory of persistent state (default "${DEFAULTS.dataRoot}")
+      --exec-root string          Root directory for execution state files (default "${DEFAULTS.execRoot}")
+  -H, --host string               Daemon socket to connect to (default "${DEFAULTS.host}")
+  -h, --help                      Print usage
+      --log-level string          Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+  -p, --pidfile string            Path to use for daemon PID file
+      --runtime string            Default OCI runtime: runc or crun (default "runc")
+      --storage-driver string     Storage driver: overlay2 or native (default: probe)
+  -v, --version                   Print version information and quit
+`;
+
+const valueFlags: Record<string, string> = {
+  "--data-root": "data-root",
+  "--exec-root": "exec-root",
+  "-H": "host",
+  "--host": "host",
+  "--log-level": "log-level",
+  "-l": "log-level",
+  "--runtime": "runtime",
+  "--default-runtime": "runtime",
+  "--config-file": "config-file",
+  "--allowed-registry": "allowed-registry",
+  "--insecure-registry": "insecure-registry",
+  "--registry-mirror": "registry-mirror",
+  "--storage-driver": "storage-driver",
+  "-s": "storage-driver",
+  "--pidfile": "pidfile",
+  "-p": "pidfile",
+};
+
+function strings(v: unknown, key: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((x): x is string => typeof x === "string")) {
+    throw new InvalidArgumentError(`invalid value for ${key} in daemon configuration: expected a list of strings`);
+  }
+  return v;
+}
+function str(v: unknown, key: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw new InvalidArgumentError(`invalid value for ${key} in daemon configuration: expected a string`);
+  return v;
+}
+
+function checkLogLevel(v: string): LogLevel {
+  if (!isLogLevel(v)) throw new InvalidArgumentError(`unable to parse logging level: ${v}`);
+  return v;
+}
+function checkRuntime(v: string): RuntimeName {
+  if (v !== "runc" && v !== "crun") throw new InvalidArgumentError(`unknown runtime ${JSON.stringify(v)}: expected runc or crun`);
+  return v;
+}
+function checkDriver(v: string): StorageDriverName {
+  if (v === "overlay" || v === "overlayfs") return "overlay2";
+  if (v !== "overlay2" && v !== "native" && v !== "vfs") throw new InvalidArgumentError(`unknown storage driver ${JSON.stringify(v)}: expected overlay2 or native`);
+  return v === "vfs" ? "native" : v;
+}
+
+const knownFileKeys = new Set([
+  "data-root", "exec-root", "hosts", "log-level", "default-runtime", "storage-driver",
+  "insecure-registries", "registry-mirrors", "allowed-registries", "pidfile", "debug",
+]);
+
+/** Reads a daemon.json; a missing default file is fine, a missing explicit one is an error. */
+export function readConfigFile(file: string, explicit: boolean): Record<string, unknown> {
+  if (!existsSync(file)) {
+    if (explicit) throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: no such file`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: not a JSON object`);
+  }
+  const obj = parsed as Record<string, unknown>;
+  const unknown = Object.keys(obj).filter((k) => !knownFileKeys.has(k));
+  if (unknown.length > 0) throw new InvalidArgumentError(`the following directives don't match any configuration option: ${unknown.join(", ")}`);
+  return obj;
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const flags = new Map<string, string[]>();
+  const add = (k: string, v: string): void => {
+    flags.set(k, [...(flags.get(k) ?? []), v]);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "-h" || arg === "--help") return { kind: "help" };
+    if (arg === "-v" || arg === "--version") return { kind: "version" };
+    if (arg === "-D" || arg === "--debug") {
+      add("log-level", "debug");
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.startsWith("-") && eq > 0 ? arg.slice(0, eq) : arg;
+    const key = valueFlags[name];
+    if (key === undefined) {
+      if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown flag: ${name}`);
+      throw new InvalidArgumentError(`berthd takes no arguments (got ${JSON.stringify(arg)})`);
+    }
+    let value: string | undefined;
+    if (eq > 0 && arg.startsWith("-")) value = arg.slice(eq + 1);
+    else {
+      value = argv[++i];
+      if (value === undefined) throw new InvalidArgumentError(`flag needs an argument: ${name}`);
+    }
+    add(key, value);
+  }
+  const last = (k: string): string | undefined => flags.get(k)?.at(-1);
+  const explicitFile = last("config-file");
+  const configFile = explicitFile ?? DEFAULTS.configFile;
+  const file = readConfigFile(configFile, explicitFile !== undefined);
+  const fileLevel = file["debug"] === true ? "debug" : str(file["log-level"], "log-level");
+  const fileDriver = str(file["storage-driver"], "storage-driver");
+  const driver = last("storage-driver") ?? fileDriver;
+  const hosts = flags.get("host") ?? strings(file["hosts"], "hosts");
+  const config: DaemonConfig = {
+    dataRoot: last("data-root") ?? str(file["data-root"], "data-root") ?? DEFAULTS.dataRoot,
+    execRoot: last("exec-root") ?? str(file["exec-root"], "exec-root") ?? DEFAULTS.execRoot,
+    hosts: hosts.length > 0 ? hosts : [DEFAULTS.host],
+    logLevel: checkLogLevel(last("log-level") ?? fileLevel ?? "info"),
+    runtime: checkRuntime(last("runtime") ?? str(file["default-runtime"], "default-runtime") ?? "runc"),
+    storageDriver: driver === undefined || driver === "" ? undefined : checkDriver(driver),
+    insecureRegistries: [...strings(file["insecure-registries"], "insecure-registries"), ...(flags.get("insecure-registry") ?? [])],
+    registryMirrors: [...strings(file["registry-mirrors"], "registry-mirrors"), ...(flags.get("registry-mirror") ?? [])],
+    allowedRegistries: [...strings(file["allowed-registries"], "allowed-registries"), ...(flags.get("allowed-registry") ?? [])],
+    pidfile: last("pidfile") ?? str(file["pidfile"], "pidfile"),
+    configFile,
+  };
+  return { kind: "run", config };
+}
+
+/** The socket path of a `unix://` host; other schemes are refused. */
+export function socketPathOf(host: string): string {
+  if (host.startsWith("unix://")) return host.slice("unix://".length);
+  if (host.startsWith("/")) return host;
+  throw new InvalidArgumentError(`unsupported host ${JSON.stringify(host)}: only unix:// sockets are served`);
+}

@@ -1,0 +1,139 @@
+/**
+ * The composition root. Boot order: config → lock → dirs → state → content (sweep) → snapshotter
+ * (sweep) → images.recover() → event bus → API → "API listen on …" → pidfile. Heavy modules
+ * (SQLite, images, archive) are imported lazily so the idle daemon stays small.
+ */
+import { accessSync, chmodSync, constants, mkdirSync, rmSync } from "node:fs";
+import * as path from "node:path";
+import type { Backend, RequestContext } from "../api/backend.js";
+import { createApiServer } from "../api/index.js";
+import { InvalidArgumentError } from "../errdefs/index.js";
+import { EventBus } from "../events/index.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { Logger } from "../util/log.js";
+import { registryPolicy } from "./allowed-registries.js";
+import { socketPathOf, type DaemonConfig } from "./config.js";
+import { goArch } from "./host-info.js";
+import { acquireDataRootLock, clearStaleSocket } from "./lock.js";
+import { chooseStorageDriver } from "./storage-probe.js";
+import { openStorage } from "./storage.js";
+import { BERTH_VERSION, engineId, SystemService } from "./system-service.js";
+
+export interface StartDaemonOptions {
+  config: DaemonConfig;
+  log?: Logger;
+}
+
+export interface RunningDaemon {
+  readonly socket: string;
+  readonly bus: EventBus;
+  close(): Promise<void>;
+}
+
+/** Finds `name` on PATH (or as an absolute path). */
+export function findBinary(name: string): string | undefined {
+  const dirs = name.includes("/") ? [""] : (process.env["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":");
+  for (const d of dirs) {
+    const p = d === "" ? name : path.join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaemon> {
+  const config = opts.config;
+  const log = opts.log ?? Logger.create(config.logLevel);
+  if (config.hosts.length !== 1) throw new InvalidArgumentError("exactly one --host is supported");
+  const socket = socketPathOf(config.hosts[0] ?? "");
+  if (!findBinary(config.runtime)) throw new InvalidArgumentError(`OCI runtime ${config.runtime} not found in PATH`);
+
+  mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
+  chmodSync(config.dataRoot, 0o711);
+  const lock = acquireDataRootLock(config.dataRoot);
+  const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
+  const runCleanups = async (): Promise<void> => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.warn("shutdown step failed", { err });
+      }
+    }
+  };
+  try {
+    mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
+    mkdirSync(path.dirname(socket), { recursive: true, mode: 0o755 });
+    await clearStaleSocket(socket);
+
+    const driver = chooseStorageDriver(config.storageDriver, config.dataRoot);
+    log.info("storage driver", { driver });
+    const { StateDb } = await import("../state/index.js");
+    const state = StateDb.open(config.dataRoot);
+    cleanups.push(() => state.close());
+    const { content, snapshotter } = await openStorage(config.dataRoot, driver, state);
+
+    const bus = new EventBus();
+    const { ImageService } = await import("../images/index.js");
+    const arch = goArch();
+    const platform: { os: string; architecture: string; variant?: string } = { os: "linux", architecture: arch.architecture };
+    if (arch.variant) platform.variant = arch.variant;
+    const images = new ImageService({
+      state,
+      content,
+      snapshotter,
+      log: log.child({ module: "images" }),
+      emit: (type, action, id, attributes) => {
+        bus.publish(type, action, { ID: id, Attributes: attributes });
+      },
+      platform,
+    });
+    const gc = await images.recover();
+    log.debug("recovered images", { gc });
+
+    const system = new SystemService({
+      config,
+      driver,
+      id: await engineId(config.dataRoot),
+      eventListeners: () => bus.listenerCount,
+      images: {
+        count: async () => {
+          const ctx: RequestContext = { apiVersion: "1.44", signal: new AbortController().signal };
+          return (await images.list({ all: false, filters: {}, digests: false, sharedSize: false }, ctx)).length;
+        },
+        diskUsage: (v) => images.diskUsage(v),
+      },
+    });
+    const backend: Backend = {
+      images,
+      system,
+      events: { stream: (o, ctx) => bus.stream(o, ctx) },
+    };
+    const api = createApiServer(backend, { log, serverVersion: BERTH_VERSION, registryAllowed: registryPolicy(config.allowedRegistries) });
+    await api.listen(socket, 0o660);
+    cleanups.push(async () => {
+      await api.close();
+      rmSync(socket, { force: true });
+    });
+    log.info(`API listen on ${socket}`);
+    if (config.pidfile) {
+      await writeFileAtomic(config.pidfile, `${process.pid}\n`);
+      const pidfile = config.pidfile;
+      cleanups.push(() => rmSync(pidfile, { force: true }));
+    }
+    bus.publish("daemon", "start", { ID: "", Attributes: { name: "berthd" } });
+    let closing: Promise<void> | undefined;
+    return {
+      socket,
+      bus,
+      close: () => (closing ??= runCleanups()),
+    };
+  } catch (e) {
+    await runCleanups();
+    throw e;
+  }
+}
