@@ -24,7 +24,6 @@ async function main(): Promise<number> {
   try {
     daemon = await startDaemon({ config: parsed.config, log });
   } catch (e) {
-    log.error(`failed to start daemon: ${messageOf(e)}`);
     process.stderr.write(`berthd: failed to start daemon: ${messageOf(e)}\n`);
     return 1;
   }

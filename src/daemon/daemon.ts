@@ -4,6 +4,7 @@
  * (SQLite, images, archive) are imported lazily so the idle daemon stays small.
  */
 import { accessSync, chmodSync, constants, mkdirSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
 import * as path from "node:path";
 import type { Backend, RequestContext } from "../api/backend.js";
 import { createApiServer } from "../api/index.js";
@@ -95,10 +96,11 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     const gc = await images.recover();
     log.debug("recovered images", { gc });
 
+    const id = await engineId(config.dataRoot);
     const system = new SystemService({
       config,
       driver,
-      id: await engineId(config.dataRoot),
+      id,
       eventListeners: () => bus.listenerCount,
       images: {
         count: async () => {
@@ -125,7 +127,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
       const pidfile = config.pidfile;
       cleanups.push(() => rmSync(pidfile, { force: true }));
     }
-    bus.publish("daemon", "start", { ID: "", Attributes: { name: "berthd" } });
+    bus.publish("daemon", "start", { ID: id, Attributes: { name: hostname() } });
     let closing: Promise<void> | undefined;
     return {
       socket,
