@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { EventMessage } from "../api/types/index.js";
 import { EventBus } from "./event-bus.js";
+import { matchesEventFilters, validateEventFilters } from "./event-filter.js";
 
 async function collect(it: AsyncIterable<EventMessage>, max = 100): Promise<EventMessage[]> {
   const out: EventMessage[] = [];
@@ -42,6 +43,7 @@ test("since/until: past only when until has passed; filters apply", async () => 
   assert.deepEqual(await f({ container: ["web"] }), ["c"]);
   assert.deepEqual(await f({ label: ["l=v"] }), ["a"]);
   assert.deepEqual(await f({ label: ["l=w"] }), []);
+  assert.deepEqual(await f({ label: ["l=v", "name=x:1"] }), ["a"]);
   assert.deepEqual(await f({ type: ["image"], event: ["create"] }), []);
 });
 
@@ -72,4 +74,58 @@ test("until in the future: live events until it passes, then the stream ends", a
   const got = await p;
   assert.deepEqual(got.map((e) => e.Actor.ID), ["live"]);
   assert.ok(Date.now() - started >= 100);
+});
+
+test("filters follow docker: labels ANDed, names by prefix, image without tag, unknown key refused", () => {
+  const bus = new EventBus();
+  const c = bus.publish("container", "start", { ID: "c0ffee1234", Attributes: { name: "web-1", image: "docker.io/library/busybox:latest", a: "1", b: "2" } });
+  const e = bus.publish("container", "exec_start: sh -c true", { ID: "c0ffee1234", Attributes: { name: "web-1" } });
+  assert.equal(c.from, "docker.io/library/busybox:latest");
+  assert.equal(matchesEventFilters(c, { label: ["a=1", "b=2"] }), true);
+  assert.equal(matchesEventFilters(c, { label: ["a=1", "b=3"] }), false);
+  assert.equal(matchesEventFilters(c, { label: ["a"] }), true);
+  assert.equal(matchesEventFilters(c, { container: ["c0ff"] }), true);
+  assert.equal(matchesEventFilters(c, { container: ["web"] }), true);
+  assert.equal(matchesEventFilters(c, { container: ["db"] }), false);
+  assert.equal(matchesEventFilters(c, { image: ["busybox"] }), true);
+  assert.equal(matchesEventFilters(c, { image: ["alpine"] }), false);
+  assert.equal(matchesEventFilters(e, { event: ["exec_start"] }), true);
+  assert.equal(matchesEventFilters(e, { event: ["exec"] }), false);
+  assert.equal(matchesEventFilters(c, { scope: ["swarm"] }), false);
+  assert.doesNotThrow(() => validateEventFilters({ type: ["image"], label: [] }));
+  assert.throws(() => validateEventFilters({ bogus: ["x"] }), /invalid filter 'bogus'/);
+});
+
+test("publish with an explicit time; timeNano stays strictly increasing", () => {
+  const bus = new EventBus();
+  const a = bus.publish("image", "tag", { ID: "a", Attributes: {} }, new Date(2_000_000_000_000));
+  const b = bus.publish("image", "tag", { ID: "b", Attributes: {} }, new Date(1_000));
+  assert.equal(a.time, 2_000_000_000);
+  assert.ok(b.timeNano > a.timeNano);
+});
+
+test("subscribe: live events from the call on, filtered; unsubscribe ends iteration", async () => {
+  const bus = new EventBus();
+  bus.publish("image", "tag", { ID: "before", Attributes: {} });
+  const sub = bus.subscribe({ type: ["image"] });
+  bus.publish("image", "tag", { ID: "x", Attributes: {} });
+  bus.publish("container", "start", { ID: "y", Attributes: {} });
+  assert.equal(bus.listenerCount, 1);
+  const got: string[] = [];
+  setTimeout(() => {
+    bus.publish("image", "delete", { ID: "z", Attributes: {} });
+    setTimeout(() => sub.unsubscribe(), 5);
+  }, 5);
+  for await (const ev of sub) got.push(ev.Actor.ID);
+  assert.deepEqual(got, ["x", "z"]);
+  assert.equal(bus.listenerCount, 0);
+});
+
+test("a stream that is never iterated is released when its signal aborts", () => {
+  const bus = new EventBus();
+  const ac = new AbortController();
+  bus.stream({ filters: {} }, ac);
+  assert.equal(bus.listenerCount, 1);
+  ac.abort();
+  assert.equal(bus.listenerCount, 0);
 });

@@ -1,80 +1,78 @@
 /**
- * docker's /events filters: values of one key are ORed, keys are ANDed. Keys: type, event (action,
- * also matching the part before ": " as in "exec_start: sh"), image, container, label (key or
- * key=value), scope, plus network/volume/daemon/plugin/node/service/config/secret by Actor ID or name.
+ * docker's /events filters (moby daemon/events/filter.go): values of one key are ORed, keys are
+ * ANDed, except `label`, whose values must all match. `type` and `scope` match exactly; `event`
+ * exactly (by prefix for health_status, exec_create and exec_start, whose actions carry a suffix);
+ * container, network, volume, daemon, plugin, node, service, secret and config match the actor's
+ * ID or `name` attribute exactly or by prefix; `image` matches the actor ID or image name, with or
+ * without its tag.
  */
+import { InvalidArgumentError } from "../errdefs/index.js";
 import type { EventMessage } from "../api/types/index.js";
 
 export type EventFilters = Record<string, string[]>;
 
-const byActorTypes: Record<string, string> = {
-  network: "network",
-  volume: "volume",
-  daemon: "daemon",
-  plugin: "plugin",
-  node: "node",
-  service: "service",
-  config: "config",
-  secret: "secret",
-};
+const FUZZY_NAME_KEYS = ["container", "network", "volume", "daemon", "plugin", "node", "service", "secret", "config"] as const;
+export const EVENT_FILTER_KEYS: readonly string[] = [...FUZZY_NAME_KEYS, "event", "image", "label", "scope", "type"].sort();
+const PREFIX_EVENTS = new Set(["health_status", "exec_create", "exec_start"]);
 
-function actorMatches(ev: EventMessage, values: string[]): boolean {
-  const name = ev.Actor.Attributes["name"];
-  return values.some((v) => v === ev.Actor.ID || (ev.Actor.ID.startsWith(v) && v.length >= 12) || v === name);
+/** Throws InvalidArgumentError (docker's "invalid filter 'x'") for a key /events does not accept. */
+export function validateEventFilters(filters: EventFilters): void {
+  for (const key of Object.keys(filters)) {
+    if (!EVENT_FILTER_KEYS.includes(key)) throw new InvalidArgumentError(`invalid filter '${key}'`);
+  }
 }
 
-function imageMatches(ev: EventMessage, values: string[]): boolean {
-  const candidates: string[] = [];
-  if (ev.Type === "image") candidates.push(ev.Actor.ID, ev.Actor.Attributes["name"] ?? "");
-  const img = ev.Actor.Attributes["image"];
-  if (img) candidates.push(img);
-  return values.some((v) => candidates.some((c) => c !== "" && (c === v || stripTag(c) === v || c === `${v}:latest`)));
+function exact(values: string[] | undefined, source: string): boolean {
+  return values === undefined || values.length === 0 || values.includes(source);
 }
 
+function fuzzy(values: string[] | undefined, source: string): boolean {
+  if (exact(values, source)) return true;
+  return (values ?? []).some((prefix) => source.startsWith(prefix));
+}
+
+/** The familiar name without tag or digest: "docker.io/library/busybox:1" → "busybox". */
 function stripTag(ref: string): string {
-  const at = ref.indexOf("@");
-  const base = at >= 0 ? ref.slice(0, at) : ref;
-  const colon = base.lastIndexOf(":");
-  return colon > base.lastIndexOf("/") ? base.slice(0, colon) : base;
+  let name = ref;
+  const at = name.indexOf("@");
+  if (at >= 0) name = name.slice(0, at);
+  const colon = name.lastIndexOf(":");
+  if (colon > name.lastIndexOf("/")) name = name.slice(0, colon);
+  if (name.startsWith("docker.io/")) name = name.slice("docker.io/".length);
+  if (name.startsWith("library/") && name.split("/").length === 2) name = name.slice("library/".length);
+  return name;
 }
 
-function labelMatches(ev: EventMessage, values: string[]): boolean {
-  return values.some((v) => {
+function matchEvent(ev: EventMessage, values: string[] | undefined): boolean {
+  if (values?.some((v) => PREFIX_EVENTS.has(v))) return fuzzy(values, ev.Action);
+  return exact(values, ev.Action);
+}
+
+function matchImage(ev: EventMessage, values: string[] | undefined): boolean {
+  if (values === undefined || values.length === 0) return true;
+  const id = ev.Actor.ID;
+  const name = ev.Actor.Attributes[ev.Type === "image" ? "name" : "image"] ?? "";
+  return values.includes(id) || values.includes(name) || values.includes(stripTag(id)) || (name !== "" && values.includes(stripTag(name)));
+}
+
+function matchLabels(attrs: Record<string, string>, values: string[] | undefined): boolean {
+  if (values === undefined || values.length === 0) return true;
+  return values.every((v) => {
     const eq = v.indexOf("=");
-    if (eq < 0) return v in ev.Actor.Attributes;
-    return ev.Actor.Attributes[v.slice(0, eq)] === v.slice(eq + 1);
+    const key = eq < 0 ? v : v.slice(0, eq);
+    if (!Object.hasOwn(attrs, key)) return false;
+    return eq < 0 || attrs[key] === v.slice(eq + 1);
   });
 }
 
 export function matchesEventFilters(ev: EventMessage, filters: EventFilters): boolean {
-  for (const [key, values] of Object.entries(filters)) {
-    if (values.length === 0) continue;
-    let ok: boolean;
-    switch (key) {
-      case "type":
-        ok = values.includes(ev.Type);
-        break;
-      case "event":
-        ok = values.some((v) => v === ev.Action || ev.Action.startsWith(`${v}: `));
-        break;
-      case "image":
-        ok = imageMatches(ev, values);
-        break;
-      case "container":
-        ok = ev.Type === "container" && actorMatches(ev, values);
-        break;
-      case "label":
-        ok = labelMatches(ev, values);
-        break;
-      case "scope":
-        ok = values.includes(ev.scope);
-        break;
-      default: {
-        const t = byActorTypes[key];
-        ok = t !== undefined && ev.Type === t && actorMatches(ev, values);
-      }
-    }
-    if (!ok) return false;
+  if (!matchEvent(ev, filters["event"])) return false;
+  if (!exact(filters["type"], ev.Type)) return false;
+  if (!exact(filters["scope"], ev.scope)) return false;
+  for (const key of FUZZY_NAME_KEYS) {
+    const values = filters[key];
+    if (values === undefined || values.length === 0) continue;
+    if (!fuzzy(values, ev.Actor.ID) && !fuzzy(values, ev.Actor.Attributes["name"] ?? "")) return false;
   }
-  return true;
+  return matchImage(ev, filters["image"]) && matchLabels(ev.Actor.Attributes, filters["label"]);
 }

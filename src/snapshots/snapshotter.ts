@@ -23,6 +23,8 @@ export interface Mount {
   type: string; // "overlay" | "bind"
   source: string;
   options: string[];
+  /** Directory relative option paths are resolved from (overlay lowerdirs use short relative links). */
+  cwd?: string;
 }
 
 export type SnapshotKind = "committed" | "active" | "view";

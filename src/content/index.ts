@@ -1,0 +1,2 @@
+export type { BlobInfo, ContentStore, ContentWriter, Ingester, Manager, Provider } from "./content-store.js";
+export { LocalContentStore } from "./local-content-store.js";

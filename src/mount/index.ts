@@ -1,0 +1,1 @@
+export { isMounted, mountAll, mountsUnder, unmount, unmountRecursive, withTempMount, type MountSpec } from "./mount.js";
