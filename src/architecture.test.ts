@@ -10,7 +10,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const srcRoot = path.resolve(here, "..", "..", "src");
 
 const rank: Record<string, number> = {
-  errdefs: 0, util: 0, oci: 0, "api/types": 0, native: 0,
+  // Within rank 0: errdefs below util/oci/native, and those below api/types.
+  errdefs: 0, util: 0.1, oci: 0.1, native: 0.1, "api/types": 0.2,
   state: 1, content: 1, mount: 1, archive: 1, events: 1,
   snapshots: 2, "registry/client": 2, volumes: 2, network: 2,
   images: 3, runtime: 3,
@@ -19,12 +20,12 @@ const rank: Record<string, number> = {
 };
 // Edges and programs: what they may import besides rank-0 modules.
 const special: Record<string, (to: string) => boolean> = {
-  api: (to) => (rank[to] ?? 99) === 0,
-  "registry/server": (to) => ["content", "state", "oci", "archive"].includes(to) || (rank[to] ?? 99) === 0,
-  client: (to) => (rank[to] ?? 99) === 0,
-  cli: (to) => to === "client" || (rank[to] ?? 99) === 0,
+  api: (to) => (rank[to] ?? 99) < 1,
+  "registry/server": (to) => ["content", "state", "oci", "archive"].includes(to) || (rank[to] ?? 99) < 1,
+  client: (to) => (rank[to] ?? 99) < 1,
+  cli: (to) => to === "client" || (rank[to] ?? 99) < 1,
   daemon: (to) => to !== "cli" && to !== "bin",
-  bin: (to) => to === "daemon" || to === "cli" || (rank[to] ?? 99) === 0,
+  bin: (to) => to === "daemon" || to === "cli" || (rank[to] ?? 99) < 1,
 };
 
 function subsystemOf(rel: string): string {

@@ -59,6 +59,8 @@ export interface EventsBackend {
   /**
    * Past events matching since/until, then (when until is absent or in the future) live events until
    * `until` passes or the signal aborts. `since`/`until` are unix seconds (fractional allowed).
+   * Invalid filters throw InvalidArgumentError from the call itself (before any iteration), so the
+   * route can still answer 400 before the stream's headers go out.
    */
   stream(opts: { since?: number; until?: number; filters: Filters }, ctx: RequestContext): AsyncIterable<EventMessage>;
 }

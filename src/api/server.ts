@@ -82,7 +82,9 @@ export function createApiServer(backend: Backend, opts: ApiServerOptions): ApiSe
   };
 
   const onRequest = async (raw: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // As dockerd's version middleware: on every response.
     res.setHeader("Api-Version", API_VERSION);
+    res.setHeader("Ostype", "linux");
     res.setHeader("Server", serverHeader);
     const method = raw.method ?? "GET";
     const p = prepare(raw);

@@ -62,6 +62,7 @@ export function throughCommand(input: Readable, argv: string[], what: string): R
   const [cmd, ...args] = argv as [string, ...string[]];
   const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
   const out = new PassThrough();
+  out.on("error", () => undefined); // readers see it through iteration; never an unhandled 'error'
   let stderr = "";
   let failed = false;
   const fail = (err: Error): void => {
@@ -99,6 +100,8 @@ function gunzip(input: Readable): Readable {
   z.on("error", (e) => wrapped.destroy(new InvalidArgumentError(`gzip: ${e.message}`, { cause: e })));
   input.pipe(z).pipe(wrapped);
   wrapped.on("close", () => z.destroy());
+  // Readers see the error through iteration or their own listener; never let it go unhandled.
+  wrapped.on("error", () => undefined);
   return wrapped;
 }
 

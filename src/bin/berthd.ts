@@ -1,6 +1,6 @@
-/** berthd: the berth daemon. */
+/** berthd: the berth daemon. Exit 0 after SIGTERM/SIGINT, 1 when it cannot start. */
 import { messageOf } from "../errdefs/index.js";
-import { BERTH_VERSION, parseArgs, startDaemon, USAGE } from "../daemon/index.js";
+import { BERTH_VERSION, parseArgs, startDaemon, USAGE, type RunningDaemon } from "../daemon/index.js";
 import { Logger } from "../util/log.js";
 
 async function main(): Promise<number> {
@@ -20,7 +20,27 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = Logger.create(parsed.config.logLevel);
-  let daemon;
+  // A stray rejection in some handler must not take the whole daemon down.
+  process.on("unhandledRejection", (reason: unknown) => log.error("unhandled promise rejection", { err: reason }));
+  // A stray stream error must not take the daemon (and the API of every running container) down;
+  // state stays consistent because every change is atomic.
+  process.on("uncaughtException", (err: Error) => log.error("uncaught exception", { err: err.stack ?? err.message }));
+
+  // Signals during start-up are honoured once the daemon is up (or the start failed).
+  let stopRequested: string | undefined;
+  let onSignal: ((sig: string) => void) | undefined;
+  const handle = (sig: string): void => {
+    if (stopRequested !== undefined) {
+      log.warn("second signal during shutdown: exiting now", { signal: sig });
+      process.exit(1);
+    }
+    stopRequested = sig;
+    onSignal?.(sig);
+  };
+  process.on("SIGTERM", () => handle("SIGTERM"));
+  process.on("SIGINT", () => handle("SIGINT"));
+
+  let daemon: RunningDaemon;
   try {
     daemon = await startDaemon({ config: parsed.config, log });
   } catch (e) {
@@ -29,15 +49,14 @@ async function main(): Promise<number> {
   }
   const running = daemon;
   await new Promise<void>((resolve) => {
-    const stop = (sig: string): void => {
+    onSignal = (sig) => {
       log.info("Processing signal", { signal: sig });
       running.close().then(resolve, (err: unknown) => {
         log.error("shutdown failed", { err });
         resolve();
       });
     };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    if (stopRequested !== undefined) onSignal(stopRequested);
   });
   log.info("Daemon shutdown complete");
   return 0;

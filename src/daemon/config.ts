@@ -99,33 +99,45 @@ function checkDriver(v: string): StorageDriverName {
   return v === "vfs" ? "native" : v;
 }
 
-const knownFileKeys = new Set([
-  "data-root", "exec-root", "hosts", "log-level", "default-runtime", "storage-driver",
-  "insecure-registries", "registry-mirrors", "allowed-registries", "pidfile", "debug",
-]);
+/** daemon.json key → the flag key it corresponds to (for conflict checks). */
+const fileKeyToFlag: Record<string, string> = {
+  "data-root": "data-root",
+  "exec-root": "exec-root",
+  hosts: "host",
+  "log-level": "log-level",
+  debug: "log-level",
+  "default-runtime": "runtime",
+  "storage-driver": "storage-driver",
+  "insecure-registries": "insecure-registry",
+  "registry-mirrors": "registry-mirror",
+  "allowed-registries": "allowed-registry",
+  pidfile: "pidfile",
+};
+
+function fileError(file: string, message: string, cause?: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(`unable to configure the daemon with file ${file}: ${message}`, cause === undefined ? undefined : { cause });
+}
 
 /** Reads a daemon.json; a missing default file is fine, a missing explicit one is an error. */
 export function readConfigFile(file: string, explicit: boolean): Record<string, unknown> {
   if (!existsSync(file)) {
-    if (explicit) throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: no such file`);
+    if (explicit) throw fileError(file, "open: no such file or directory");
     return {};
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: ${(e as Error).message}`, { cause: e });
+    throw fileError(file, (e as Error).message, e);
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: not a JSON object`);
-  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw fileError(file, "not a JSON object");
   const obj = parsed as Record<string, unknown>;
-  const unknown = Object.keys(obj).filter((k) => !knownFileKeys.has(k));
-  if (unknown.length > 0) throw new InvalidArgumentError(`the following directives don't match any configuration option: ${unknown.join(", ")}`);
+  const unknown = Object.keys(obj).filter((k) => !(k in fileKeyToFlag));
+  if (unknown.length > 0) throw fileError(file, `the following directives don't match any configuration option: ${unknown.join(", ")}`);
   return obj;
 }
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+function collectFlags(argv: readonly string[]): Map<string, string[]> | ParsedArgs {
   const flags = new Map<string, string[]>();
   const add = (k: string, v: string): void => {
     flags.set(k, [...(flags.get(k) ?? []), v]);
@@ -134,7 +146,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const arg = argv[i] ?? "";
     if (arg === "-h" || arg === "--help") return { kind: "help" };
     if (arg === "-v" || arg === "--version") return { kind: "version" };
-    if (arg === "-D" || arg === "--debug") {
+    if (arg === "-D" || arg === "--debug" || arg === "--debug=true") {
       add("log-level", "debug");
       continue;
     }
@@ -153,13 +165,36 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     add(key, value);
   }
+  return flags;
+}
+
+/** dockerd refuses a setting given both as a flag and in the configuration file; so do we. */
+function checkConflicts(file: Record<string, unknown>, flags: Map<string, string[]>, configFile: string): void {
+  const conflicts: string[] = [];
+  for (const [fileKey, value] of Object.entries(file)) {
+    const flagKey = fileKeyToFlag[fileKey];
+    const given = flagKey === undefined ? undefined : flags.get(flagKey);
+    if (given === undefined) continue;
+    const shown = Array.isArray(value) ? `[${value.map(String).join(" ")}]` : String(value);
+    const fromFlag = given.length > 1 || Array.isArray(value) ? `[${given.join(" ")}]` : (given[0] ?? "");
+    conflicts.push(`${fileKey}: (from flag: ${fromFlag}, from file: ${shown})`);
+  }
+  if (conflicts.length > 0) {
+    throw fileError(configFile, `the following directives are specified both as a flag and in the configuration file: ${conflicts.join(", ")}`);
+  }
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const collected = collectFlags(argv);
+  if (!(collected instanceof Map)) return collected;
+  const flags = collected;
   const last = (k: string): string | undefined => flags.get(k)?.at(-1);
   const explicitFile = last("config-file");
   const configFile = explicitFile ?? DEFAULTS.configFile;
   const file = readConfigFile(configFile, explicitFile !== undefined);
+  checkConflicts(file, flags, configFile);
   const fileLevel = file["debug"] === true ? "debug" : str(file["log-level"], "log-level");
-  const fileDriver = str(file["storage-driver"], "storage-driver");
-  const driver = last("storage-driver") ?? fileDriver;
+  const driver = last("storage-driver") ?? str(file["storage-driver"], "storage-driver");
   const hosts = flags.get("host") ?? strings(file["hosts"], "hosts");
   const config: DaemonConfig = {
     dataRoot: last("data-root") ?? str(file["data-root"], "data-root") ?? DEFAULTS.dataRoot,
@@ -168,13 +203,31 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     logLevel: checkLogLevel(last("log-level") ?? fileLevel ?? "info"),
     runtime: checkRuntime(last("runtime") ?? str(file["default-runtime"], "default-runtime") ?? "runc"),
     storageDriver: driver === undefined || driver === "" ? undefined : checkDriver(driver),
-    insecureRegistries: [...strings(file["insecure-registries"], "insecure-registries"), ...(flags.get("insecure-registry") ?? [])],
-    registryMirrors: [...strings(file["registry-mirrors"], "registry-mirrors"), ...(flags.get("registry-mirror") ?? [])],
-    allowedRegistries: [...strings(file["allowed-registries"], "allowed-registries"), ...(flags.get("allowed-registry") ?? [])],
+    insecureRegistries: flags.get("insecure-registry") ?? strings(file["insecure-registries"], "insecure-registries"),
+    registryMirrors: flags.get("registry-mirror") ?? strings(file["registry-mirrors"], "registry-mirrors"),
+    allowedRegistries: flags.get("allowed-registry") ?? strings(file["allowed-registries"], "allowed-registries"),
     pidfile: last("pidfile") ?? str(file["pidfile"], "pidfile"),
     configFile,
   };
   return { kind: "run", config };
+}
+
+/** A complete config from defaults plus `overrides`, without reading any file (tests, embedding). */
+export function defaultConfig(overrides: Partial<DaemonConfig> = {}): DaemonConfig {
+  return {
+    dataRoot: DEFAULTS.dataRoot,
+    execRoot: DEFAULTS.execRoot,
+    hosts: [DEFAULTS.host],
+    logLevel: "info",
+    runtime: "runc",
+    storageDriver: undefined,
+    insecureRegistries: [],
+    registryMirrors: [],
+    allowedRegistries: [],
+    pidfile: undefined,
+    configFile: DEFAULTS.configFile,
+    ...overrides,
+  };
 }
 
 /** The socket path of a `unix://` host; other schemes are refused. */

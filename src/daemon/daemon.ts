@@ -9,14 +9,16 @@ import * as path from "node:path";
 import type { Backend, RequestContext } from "../api/backend.js";
 import { createApiServer } from "../api/index.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
-import { EventBus } from "../events/index.js";
+import { EventBus, validateEventFilters } from "../events/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Logger } from "../util/log.js";
 import { registryPolicy } from "./allowed-registries.js";
-import { socketPathOf, type DaemonConfig } from "./config.js";
+import { socketPathOf, type DaemonConfig, type StorageDriverName } from "./config.js";
 import { goArch } from "./host-info.js";
 import { acquireDataRootLock, clearStaleSocket } from "./lock.js";
 import { chooseStorageDriver } from "./storage-probe.js";
+import { runtimeComponent } from "./runtime-info.js";
+import { setSocketGroup } from "./socket-group.js";
 import { openStorage } from "./storage.js";
 import { BERTH_VERSION, engineId, SystemService } from "./system-service.js";
 
@@ -26,9 +28,14 @@ export interface StartDaemonOptions {
 }
 
 export interface RunningDaemon {
+  /** The API socket path. */
   readonly socket: string;
   readonly bus: EventBus;
+  readonly driver: StorageDriverName;
+  /** Stops serving, closes the stores, removes socket and pidfile, releases the data-root lock. Idempotent. */
   close(): Promise<void>;
+  /** Same as close(). */
+  stop(): Promise<void>;
 }
 
 /** Finds `name` on PATH (or as an absolute path). */
@@ -51,7 +58,8 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
   const log = opts.log ?? Logger.create(config.logLevel);
   if (config.hosts.length !== 1) throw new InvalidArgumentError("exactly one --host is supported");
   const socket = socketPathOf(config.hosts[0] ?? "");
-  if (!findBinary(config.runtime)) throw new InvalidArgumentError(`OCI runtime ${config.runtime} not found in PATH`);
+  const runtimePath = findBinary(config.runtime);
+  if (!runtimePath) throw new InvalidArgumentError(`OCI runtime ${config.runtime} not found in PATH`);
 
   mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
   chmodSync(config.dataRoot, 0o711);
@@ -97,11 +105,16 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     log.debug("recovered images", { gc });
 
     const id = await engineId(config.dataRoot);
+    const runtimeVersion = runtimeComponent(config.runtime, runtimePath);
     const system = new SystemService({
       config,
       driver,
       id,
       eventListeners: () => bus.listenerCount,
+      components: async () => {
+        const c = await runtimeVersion();
+        return c ? [c] : [];
+      },
       images: {
         count: async () => {
           const ctx: RequestContext = { apiVersion: "1.44", signal: new AbortController().signal };
@@ -113,15 +126,20 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     const backend: Backend = {
       images,
       system,
-      events: { stream: (o, ctx) => bus.stream(o, ctx) },
+      events: {
+        stream: (o, ctx) => {
+          validateEventFilters(o.filters); // throws before the stream starts: a 400, not a cut stream
+          return bus.stream(o, ctx);
+        },
+      },
     };
     const api = createApiServer(backend, { log, serverVersion: BERTH_VERSION, registryAllowed: registryPolicy(config.allowedRegistries) });
     await api.listen(socket, 0o660);
-    cleanups.push(async () => {
+    const group = setSocketGroup(socket);    cleanups.push(async () => {
       await api.close();
       rmSync(socket, { force: true });
     });
-    log.info(`API listen on ${socket}`);
+    log.info(`API listen on ${socket}`, { group });
     if (config.pidfile) {
       await writeFileAtomic(config.pidfile, `${process.pid}\n`);
       const pidfile = config.pidfile;
@@ -129,11 +147,8 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     }
     bus.publish("daemon", "start", { ID: id, Attributes: { name: hostname() } });
     let closing: Promise<void> | undefined;
-    return {
-      socket,
-      bus,
-      close: () => (closing ??= runCleanups()),
-    };
+    const close = (): Promise<void> => (closing ??= runCleanups());
+    return { socket, bus, driver, close, stop: close };
   } catch (e) {
     await runCleanups();
     throw e;

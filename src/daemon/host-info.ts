@@ -39,6 +39,27 @@ export function osVersion(): string {
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 
+/** statfs magic → the name dockerd shows as "Backing Filesystem". */
+const FS_NAMES: Record<number, string> = {
+  0xef53: "extfs",
+  0x58465342: "xfs",
+  0x9123683e: "btrfs",
+  0x01021994: "tmpfs",
+  0x794c7630: "overlayfs",
+  0x2fc12fc1: "zfs",
+  0x6969: "nfs",
+  0x65735546: "fuse",
+};
+
+export function backingFilesystem(dir: string): string {
+  try {
+    const type = statfsSync(dir).type;
+    return FS_NAMES[type] ?? `0x${type.toString(16)}`;
+  } catch {
+    return "unknown";
+  }
+}
+
 export function cgroupVersion(): "1" | "2" {
   try {
     return statfsSync("/sys/fs/cgroup").type === CGROUP2_SUPER_MAGIC ? "2" : "1";

@@ -1,6 +1,8 @@
 /** daemon/: the composition root of berthd. */
 export { startDaemon, findBinary, type StartDaemonOptions, type RunningDaemon } from "./daemon.js";
-export { parseArgs, socketPathOf, readConfigFile, USAGE, DEFAULTS, type DaemonConfig, type ParsedArgs, type StorageDriverName, type RuntimeName } from "./config.js";
+export { setSocketGroup, groupId } from "./socket-group.js";
+export { runtimeComponent, parseRuntimeVersion } from "./runtime-info.js";
+export { parseArgs, defaultConfig, socketPathOf, readConfigFile, USAGE, DEFAULTS, type DaemonConfig, type ParsedArgs, type StorageDriverName, type RuntimeName } from "./config.js";
 export { registryPolicy, type RegistryPolicy } from "./allowed-registries.js";
 export { acquireDataRootLock, clearStaleSocket, type DataRootLock } from "./lock.js";
 export { SystemService, BERTH_VERSION, engineId } from "./system-service.js";

@@ -13,13 +13,24 @@ export interface DataRootLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/**
+ * Whether `pid` is a live process that may be a berthd: a pid the kernel reused for some other
+ * program after a crash must not block the next start, so a live pid only counts when its command
+ * line is a node (or berthd) process.
+ */
+function aliveDaemon(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return errnoCode(e) === "EPERM";
+    if (errnoCode(e) !== "EPERM") return false;
+  }
+  try {
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "";
+    const base = path.basename(argv0);
+    return base === "" || base.startsWith("node") || base.includes("berthd");
+  } catch {
+    return true; // no /proc: trust kill(0)
   }
 }
 
@@ -52,9 +63,8 @@ export function acquireDataRootLock(dataRoot: string): DataRootLock {
     } catch {
       // vanished between open and read: retry
     }
-    if (alive(pid) && pid !== process.pid) {
-      throw new ConflictError(`another berthd (pid ${pid}) is already running on data root ${dataRoot} (lock file ${file})`);
-    }
+    if (pid === process.pid) throw new ConflictError(`berthd is already running on data root ${dataRoot} (pid ${pid}, this process)`);
+    if (aliveDaemon(pid)) throw new ConflictError(`berthd is already running on data root ${dataRoot} (pid ${pid})`);
     rmSync(file, { force: true });
   }
   throw new ConflictError(`could not take the lock ${file}`);

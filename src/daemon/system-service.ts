@@ -1,13 +1,13 @@
 /** SystemBackend: /version, /info, /system/df, from the daemon's config and services. */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { RequestContext, SystemBackend } from "../api/backend.js";
-import type { DiskUsage, ImageSummary, InfoResponse, VersionResponse } from "../api/types/index.js";
+import type { DiskUsage, ImageSummary, InfoResponse, VersionComponent, VersionResponse } from "../api/types/index.js";
 import { API_VERSION, MIN_API_VERSION } from "../api/version.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import type { DaemonConfig, StorageDriverName } from "./config.js";
-import { cgroupVersion, goArch, hostFacts } from "./host-info.js";
+import { backingFilesystem, cgroupVersion, goArch, hostFacts } from "./host-info.js";
 
 export const BERTH_VERSION = "0.1.0";
 
@@ -23,6 +23,8 @@ export interface SystemServiceOptions {
   eventListeners?: () => number;
   /** From engineId(). */
   id: string;
+  /** Extra /version components (the OCI runtime's version), resolved per call. */
+  components?: () => Promise<VersionComponent[]>;
 }
 
 /** The engine ID stays the same across restarts: `<data-root>/engine-id`. */
@@ -39,13 +41,21 @@ export async function engineId(dataRoot: string): Promise<string> {
   return id;
 }
 
+function openFds(): number {
+  try {
+    return readdirSync("/proc/self/fd").length;
+  } catch {
+    return 0;
+  }
+}
+
 export class SystemService implements SystemBackend {
   private readonly facts = hostFacts();
   private readonly buildTime = new Date().toISOString();
 
   constructor(private readonly opts: SystemServiceOptions) {}
 
-  version(_ctx: RequestContext): Promise<VersionResponse> {
+  async version(_ctx: RequestContext): Promise<VersionResponse> {
     const f = this.facts;
     const arch = goArch().architecture;
     const details = {
@@ -59,11 +69,10 @@ export class SystemService implements SystemBackend {
       BuildTime: this.buildTime,
       Experimental: "false",
     };
-    return Promise.resolve({
+    const extra = (await this.opts.components?.()) ?? [];
+    return {
       Platform: { Name: "berth" },
-      Components: [
-        { Name: "Engine", Version: BERTH_VERSION, Details: details },
-      ],
+      Components: [{ Name: "Engine", Version: BERTH_VERSION, Details: details }, ...extra],
       Version: BERTH_VERSION,
       ApiVersion: API_VERSION,
       MinAPIVersion: MIN_API_VERSION,
@@ -74,7 +83,7 @@ export class SystemService implements SystemBackend {
       KernelVersion: f.kernel,
       BuildTime: this.buildTime,
       Experimental: false,
-    });
+    };
   }
 
   async info(_ctx: RequestContext): Promise<InfoResponse> {
@@ -82,9 +91,10 @@ export class SystemService implements SystemBackend {
     const c = this.opts.config;
     const driverStatus =
       this.opts.driver === "overlay2"
-        ? [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Using metacopy", "false"], ["Native Overlay Diff", "true"], ["userxattr", "false"]]
+        ? [["Backing Filesystem", backingFilesystem(c.dataRoot)], ["Supports d_type", "true"], ["Using metacopy", "false"], ["Native Overlay Diff", "true"], ["userxattr", "false"]]
         : [];
     const cg = cgroupVersion();
+    const runtime = (await this.opts.components?.())?.find((comp) => comp.Name === c.runtime);
     return {
       ID: this.opts.id,
       Containers: 0,
@@ -111,9 +121,9 @@ export class SystemService implements SystemBackend {
       BridgeNfIptables: false,
       BridgeNfIp6tables: false,
       Debug: c.logLevel === "debug",
-      NFd: 0,
+      NFd: openFds(),
       OomKillDisable: cg === "1",
-      NGoroutines: 0,
+      NGoroutines: process.getActiveResourcesInfo().length,
       SystemTime: new Date().toISOString(),
       LoggingDriver: "json-file",
       CgroupDriver: "cgroupfs",
@@ -152,7 +162,7 @@ export class SystemService implements SystemBackend {
       Isolation: "",
       InitBinary: "",
       ContainerdCommit: { ID: "" },
-      RuncCommit: { ID: "" },
+      RuncCommit: { ID: runtime?.Details?.["GitCommit"] ?? "" },
       InitCommit: { ID: "" },
       SecurityOptions: ["name=seccomp,profile=builtin", ...(cg === "2" ? ["name=cgroupns"] : [])],
       Warnings: [],

@@ -1,4 +1,4 @@
-import { PassThrough, Transform, type Readable } from "node:stream";
+import { PassThrough, Transform, pipeline, type Readable } from "node:stream";
 import { decompress, type ByteInput } from "../archive/index.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
 import type { Compression } from "../oci/index.js";
@@ -36,14 +36,14 @@ export async function decompressGuarded(
   limits = expansionLimits,
 ): Promise<{ compression: Compression; stream: Readable }> {
   let inBytes = 0;
-  const counted = toStream(input).pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        inBytes += chunk.length;
-        cb(null, chunk);
-      },
-    }),
-  );
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      inBytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  // pipeline observes every stream's errors: an error must never be an unhandled 'error' event.
+  pipeline(toStream(input), counted, () => undefined);
   const d = await decompress(counted);
   if (d.compression === "none") return d;
   let outBytes = 0;
@@ -63,6 +63,8 @@ export async function decompressGuarded(
       cb(null, chunk);
     },
   });
-  d.stream.on("error", (e) => guard.destroy(e));
-  return { compression: d.compression, stream: d.stream.pipe(guard) };
+  pipeline(d.stream, guard, () => undefined);
+  // Consumers read errors through iteration; this listener only keeps a late one from being unhandled.
+  guard.on("error", () => undefined);
+  return { compression: d.compression, stream: guard };
 }

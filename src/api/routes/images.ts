@@ -3,7 +3,9 @@ import type { ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { ForbiddenError, InvalidArgumentError, NotImplementedError } from "../../errdefs/index.js";
 import type { Backend } from "../backend.js";
+import type { JSONMessage } from "../types/index.js";
 import { parseFilters } from "../filters.js";
+import { parseNormalizedNamed, validateTag } from "../../oci/index.js";
 import { boolParam, JsonLines, sendJson } from "../http-util.js";
 import type { ApiRequest, Router } from "../router.js";
 
@@ -26,6 +28,9 @@ async function create(backend: Backend, opts: ImageRouteOptions, req: ApiRequest
   const fromImage = q.get("fromImage");
   const fromSrc = q.get("fromSrc");
   if (fromImage !== null && fromImage !== "") {
+    parseNormalizedNamed(fromImage); // invalid reference format → 400 before anything else
+    const pullTag = q.get("tag");
+    if (pullTag && !pullTag.startsWith("sha256:")) validateTag(pullTag);
     const host = registryHostOf(fromImage);
     if (opts.registryAllowed && !opts.registryAllowed(host)) {
       throw new ForbiddenError(`registry ${host} is not allowed by this daemon's allowed-registries setting`);
@@ -46,9 +51,15 @@ async function create(backend: Backend, opts: ImageRouteOptions, req: ApiRequest
   if (message) importOpts.message = message;
   if (platform) importOpts.platform = platform;
   const out = new JsonLines(res);
+  const statuses = new Set<string>();
+  const progress = (msg: JSONMessage): void => {
+    if (msg.status !== undefined) statuses.add(msg.status);
+    out.write(msg);
+  };
   try {
-    const id = await backend.images.import(req.raw, importOpts, out.write, req.ctx);
-    out.write({ status: id });
+    const id = await backend.images.import(req.raw, importOpts, progress, req.ctx);
+    // docker's last line is {"status":"<id>"}; written here unless the backend already did.
+    if (!statuses.has(id)) out.write({ status: id });
     out.end();
   } catch (e) {
     if (!out.started) throw e;

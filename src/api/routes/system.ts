@@ -5,7 +5,9 @@ import type { Backend } from "../backend.js";
 import { parseFilters } from "../filters.js";
 import { sendJson } from "../http-util.js";
 import type { ApiRequest, Router } from "../router.js";
-import { API_VERSION } from "../version.js";
+import { API_VERSION, versionAtLeast } from "../version.js";
+
+const DF_TYPES = ["container", "image", "volume", "build-cache"];
 
 function ping(req: ApiRequest, res: ServerResponse): Promise<void> {
   res.writeHead(200, {
@@ -37,9 +39,24 @@ export function parseEventTime(raw: string | null, now = Date.now()): number | u
   return t / 1000;
 }
 
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
 async function events(backend: Backend, req: ApiRequest, res: ServerResponse): Promise<void> {
   const since = parseEventTime(req.query.get("since"));
   const until = parseEventTime(req.query.get("until"));
+  if (since !== undefined && until !== undefined && until < since) {
+    throw new InvalidArgumentError(`\`since\` time (${req.query.get("since") ?? ""}) cannot be after \`until\` time (${req.query.get("until") ?? ""})`);
+  }
   const filters = parseFilters(req.query.get("filters"));
   const opts: { since?: number; until?: number; filters: typeof filters } = { filters };
   if (since !== undefined) opts.since = since;
@@ -50,7 +67,8 @@ async function events(backend: Backend, req: ApiRequest, res: ServerResponse): P
   try {
     for await (const ev of it) {
       if (res.writableEnded || res.destroyed) break;
-      res.write(JSON.stringify(ev) + "\n");
+      // A reader that does not keep up is waited for; the bus cuts it off if it falls too far behind.
+      if (!res.write(JSON.stringify(ev) + "\n")) await drained(res);
     }
   } catch (e) {
     if (!req.ctx.signal.aborted) throw e;
@@ -63,7 +81,11 @@ export function registerSystemRoutes(r: Router, backend: Backend): void {
   r.get("/version", async (req, res) => sendJson(res, 200, await backend.system.version(req.ctx)));
   r.get("/info", async (req, res) => sendJson(res, 200, await backend.system.info(req.ctx)));
   r.get("/system/df", async (req, res) => {
-    const types = req.query.getAll("type");
+    // `type` exists since API 1.42; older clients always get everything.
+    const types = versionAtLeast(req.ctx.apiVersion, "1.42") ? req.query.getAll("type") : [];
+    for (const t of types) {
+      if (!DF_TYPES.includes(t)) throw new InvalidArgumentError(`unknown object type: ${t}`);
+    }
     sendJson(res, 200, await backend.system.df({ types }, req.ctx));
   });
   r.get("/events", (req, res) => events(backend, req, res));
