@@ -45,6 +45,8 @@ export interface ApplyOptions {
 export interface ApplyResult {
   /** Sum of file body sizes. */
   size: number;
+  /** What docker reports as a layer's size: file bytes plus symlink target lengths (hardlinks count once). */
+  diffSize: number;
   entries: number;
 }
 
@@ -169,6 +171,7 @@ function finishDirTimes(ctx: Ctx): void {
 async function applyEntries(tar: ByteInput, ctx: Ctx, maxBytes: number, maxEntries: number): Promise<ApplyResult> {
   const { root, opts } = ctx;
   let size = 0;
+  let linkBytes = 0;
   let entries = 0;
   for await (const e of walkTar(tar, { drain: true, maxTrailing: () => maxBytes - size })) {
     checkAbort(opts.signal);
@@ -180,6 +183,7 @@ async function applyEntries(tar: ByteInput, ctx: Ctx, maxBytes: number, maxEntri
       throw new InvalidArgumentError(`layer exceeds the size budget of ${maxBytes} bytes (maxBytes) at entry ${quoteName(e.nameBytes)}`);
     }
     size += e.size;
+    if (e.type === "symlink") linkBytes += e.linknameBytes.length;
     const what = quoteName(e.nameBytes);
     const comps = normalizeEntryPath(e.nameBytes, what);
     if (comps.length === 0) continue; // the root itself: dest's metadata belongs to the snapshotter
@@ -212,7 +216,7 @@ async function applyEntries(tar: ByteInput, ctx: Ctx, maxBytes: number, maxEntri
     ctx.opaque?.record(comps);
   }
   finishDirTimes(ctx);
-  return { size, entries };
+  return { size, entries, diffSize: size + linkBytes };
 }
 
 /** Applies an uncompressed layer tar to dest. On error nothing outside dest has been touched;

@@ -88,12 +88,12 @@ export async function applyLayerStream(
     const chainId = typeof opts.chainId === "string" ? opts.chainId : await opts.chainId();
     deps.leases.add(lease, "snapshot", chainId);
     try {
-      await sn.commit(chainId, key, { labels: { [layerSizeLabel]: String(res.size) } });
+      await sn.commit(chainId, key, { labels: { [layerSizeLabel]: String(res.diffSize) } });
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       await sn.remove(key); // committed meanwhile by someone else: same content
     }
-    return { size: res.size, chainId };
+    return { size: res.diffSize, chainId };
   } catch (err) {
     await tee.close().catch(() => undefined);
     await sn.remove(key).catch(() => undefined);
