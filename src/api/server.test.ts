@@ -137,11 +137,21 @@ test("API routes: status table", async (t) => {
     ["POST", "/images/prune", 200, (r) => assert.equal(JSON.parse(r.text).SpaceReclaimed, 0)],
     ["GET", "/events?since=0&until=1", 200, (r) => assert.equal(JSON.parse(r.text.trim()).Action, "tag")],
     ["GET", "/events?since=garbage", 400, () => undefined],
+    ["GET", "/events?since=20&until=10", 400, (r) => assert.match(JSON.parse(r.text).message, /`since` time \(20\) cannot be after `until` time \(10\)/)],
+    ["GET", "/system/df?type=bogus", 400, (r) => assert.equal(JSON.parse(r.text).message, "unknown object type: bogus")],
+    ["GET", "/v1.41/system/df?type=image", 200, (r) => assert.equal(JSON.parse(r.text).LayersSize, 0, "type is ignored before 1.42")],
+    ["HEAD", "/_ping", 200, (r) => {
+      assert.equal(r.headers["builder-version"], "1");
+      assert.equal(r.headers["cache-control"], "no-cache, no-store, must-revalidate");
+      assert.equal(r.headers["pragma"], "no-cache");
+    }],
+    ["PUT", "/images/json", 404, (r) => assert.deepEqual(JSON.parse(r.text), { message: "page not found" })],
   ];
   for (const [method, p, status, check] of table) {
     const r = await call(sock, method, p);
     assert.equal(r.status, status, `${method} ${p}: ${r.text}`);
     assert.equal(r.headers["api-version"], "1.44", `${method} ${p} has Api-Version`);
+    assert.equal(r.headers["ostype"], "linux", `${method} ${p} has Ostype`);
     check(r);
   }
 
@@ -150,10 +160,101 @@ test("API routes: status table", async (t) => {
   assert.equal(ok.status, 200);
   assert.equal(seen.importBody, "tar!");
   const lines = ok.text.trim().split("\n").map((l) => JSON.parse(l) as { status?: string });
-  assert.equal(lines.at(-1)?.status, "sha256:new");
+  assert.deepEqual(lines.map((l) => l.status), ["working", "sha256:new"]);
   const bad = await call(sock, "POST", "/images/create?fromSrc=-", "fail");
   assert.equal(bad.status, 200);
   const last = JSON.parse(bad.text.trim().split("\n").at(-1) ?? "{}") as { error?: string; errorDetail?: { message: string } };
   assert.equal(last.error, "bad tar");
   assert.equal(last.errorDetail?.message, "bad tar");
+});
+
+test("API server: live events are flushed per event; a client that goes away aborts the request signal", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "berth-api-"));
+  const sock = path.join(dir, "api.sock");
+  const { backend } = fakeBackend();
+  let aborted: Promise<void> | undefined;
+  let emit: ((ev: EventMessage) => void) | undefined;
+  backend.events = {
+    stream(_o, ctx) {
+      aborted = new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
+      const queue: EventMessage[] = [];
+      let wake: (() => void) | undefined;
+      emit = (ev) => {
+        queue.push(ev);
+        wake?.();
+      };
+      return (async function* () {
+        while (!ctx.signal.aborted) {
+          const ev = queue.shift();
+          if (ev) yield ev;
+          else await new Promise<void>((r) => ((wake = r), ctx.signal.addEventListener("abort", () => r())));
+        }
+      })();
+    },
+  };
+  const api = createApiServer(backend, { log: nullLogger });
+  await api.listen(sock);
+  t.after(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const firstLine = await new Promise<{ line: string; destroy: () => void }>((resolve, reject) => {
+    const r = request({ socketPath: sock, method: "GET", path: "/v1.44/events" }, (res) => {
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers["content-type"], "application/json");
+      res.setEncoding("utf8");
+      res.once("data", (chunk: string) => resolve({ line: chunk, destroy: () => r.destroy() }));
+      setTimeout(() => emit?.({ Type: "image", Action: "tag", Actor: { ID: "x", Attributes: {} }, scope: "local", time: 1, timeNano: 1 }), 20);
+    });
+    r.on("error", reject);
+    r.end();
+  });
+  assert.equal((JSON.parse(firstLine.line) as EventMessage).Action, "tag");
+  firstLine.destroy();
+  await aborted; // resolves only when the server aborted the request's signal
+});
+
+test("router: an upgrade handler per route receives the hijacked socket", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "berth-api-"));
+  const sock = path.join(dir, "api.sock");
+  const api = createApiServer(fakeBackend().backend, {
+    log: nullLogger,
+    extend: (router) =>
+      router.post(
+        "/containers/([^/]+)/attach",
+        () => Promise.reject(new NotModifiedError()),
+        async (req, socket) => {
+          socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello ${req.params[0] ?? ""}`);
+          socket.end();
+          return Promise.resolve();
+        },
+      ),
+  });
+  await api.listen(sock);
+  t.after(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const got = await new Promise<{ status: number; data: string }>((resolve, reject) => {
+    const r = request({ socketPath: sock, method: "POST", path: "/v1.41/containers/abc/attach?stream=1", headers: { Connection: "Upgrade", Upgrade: "tcp" } });
+    r.on("upgrade", (res, socket, head) => {
+      const parts: Buffer[] = [head];
+      socket.on("data", (c: Buffer) => parts.push(c));
+      socket.on("end", () => resolve({ status: res.statusCode ?? 0, data: Buffer.concat(parts).toString() }));
+    });
+    r.on("error", reject);
+    r.end();
+  });
+  assert.deepEqual(got, { status: 101, data: "hello abc" });
+  const plain = await call(sock, "POST", "/containers/abc/attach");
+  assert.equal(plain.status, 304);
+  const noUpgrade = await new Promise<number>((resolve, reject) => {
+    const r = request({ socketPath: sock, method: "POST", path: "/images/x/attach", headers: { Connection: "Upgrade", Upgrade: "tcp" } });
+    r.on("response", (res) => resolve(res.statusCode ?? 0));
+    r.on("upgrade", () => reject(new Error("unexpected upgrade")));
+    r.on("error", reject);
+    r.end();
+  });
+  assert.equal(noUpgrade, 404);
 });

@@ -261,6 +261,17 @@ test("a decompression bomb is refused without filling the disk", { timeout: 300_
   t.diagnostic(`refused after ${secs.toFixed(1)} s: ${r.stderr.trim()}`);
   await assertHealthy(d, "the bomb");
   assert.equal(await tags(d), "");
+
+  // The same bomb as a rootfs for `import`: no digest to check first, so the expansion budget must stop it.
+  const gz = path.join(dir, "bomb.tar.gz");
+  writeFileSync(gz, bomb);
+  const t0 = Date.now();
+  const ri = await d.berth(["import", gz, "bomb:2"], { timeoutMs: 240_000 });
+  assertClearError(ri, "import of a decompression bomb");
+  assert.match(ri.stderr, /decompression bomb/, ri.stderr);
+  t.diagnostic(`import refused after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${ri.stderr.trim()}`);
+  await assertHealthy(d, "the import bomb");
+  assert.equal(await tags(d), "");
 });
 
 test("malformed API requests get 400 with a message; the daemon stays up", async (t) => {
