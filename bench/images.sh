@@ -40,6 +40,7 @@ cleanup() {
   [ -n "$BPID" ] && kill -9 "$BPID" 2>/dev/null
   [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
   grep -o " $W[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
+  [ -f "$W/berthd.log" ] && cp "$W/berthd.log" /tmp/berth-bench-last-berthd.log
   rm -rf "$W"
 }
 trap cleanup EXIT

@@ -128,6 +128,8 @@ test("API routes: status table", async (t) => {
     ["POST", "/images/create?fromImage=busybox&tag=latest", 403, (r) => assert.match(JSON.parse(r.text).message, /registry docker.io is not allowed/)],
     ["POST", "/images/create?fromImage=127.0.0.1:5000/busybox", 501, () => undefined],
     ["POST", "/images/create", 400, () => undefined],
+    ["POST", "/images/busybox/push?tag=latest", 403, (r) => assert.match(JSON.parse(r.text).message, /registry docker.io is not allowed/)],
+    ["POST", "/images/127.0.0.1:5000/a/b/push", 501, (r) => assert.match(JSON.parse(r.text).message, /127.0.0.1:5000\/a\/b/)],
     ["GET", "/images/get?names=a&names=b", 200, (r) => {
       assert.equal(r.headers["content-type"], "application/x-tar");
       assert.equal(r.text, "tarbytes");

@@ -79,7 +79,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     mkdirSync(path.dirname(socket), { recursive: true, mode: 0o755 });
     await clearStaleSocket(socket);
 
-    const driver = chooseStorageDriver(config.storageDriver, config.dataRoot);
+    const driver = await chooseStorageDriver(config.storageDriver, config.dataRoot);
     log.info("storage driver", { driver });
     const { StateDb } = await import("../state/index.js");
     const state = StateDb.open(config.dataRoot);

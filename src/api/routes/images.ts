@@ -115,6 +115,14 @@ export function registerImageRoutes(r: Router, backend: Backend, opts: ImageRout
     res.writeHead(201, { "Content-Length": "0" });
     res.end();
   });
+  r.post("/images/(.+)/push", (req) => {
+    const name = req.params[0] ?? "";
+    const host = registryHostOf(name);
+    if (opts.registryAllowed && !opts.registryAllowed(host)) {
+      return Promise.reject(new ForbiddenError(`registry ${host} is not allowed by this daemon's allowed-registries setting`));
+    }
+    return Promise.reject(new NotImplementedError(`pushing images is not implemented yet (requested ${name})`));
+  });
   r.delete("/images/(.+)", async (req, res) => {
     const items = await im.remove(req.params[0] ?? "", { force: boolParam(req.query, "force"), noprune: boolParam(req.query, "noprune") }, req.ctx);
     sendJson(res, 200, items);
