@@ -26,6 +26,13 @@ export function boolParam(q: URLSearchParams, name: string): boolean {
   return !["", "0", "no", "false", "none"].includes(v.trim().toLowerCase());
 }
 
+/** docker's BoolValueOrDefault: `def` when the parameter is absent or empty, else BoolValue. */
+export function boolParamOr(q: URLSearchParams, name: string, def: boolean): boolean {
+  const v = q.get(name);
+  if (v === null || v === "") return def;
+  return boolParam(q, name);
+}
+
 export async function readJsonBody(req: IncomingMessage, limit = 1 << 20): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;

@@ -147,6 +147,8 @@ test("API routes: status table", async (t) => {
       assert.equal(r.headers["cache-control"], "no-cache, no-store, must-revalidate");
       assert.equal(r.headers["pragma"], "no-cache");
     }],
+    ["GET", "//v1.41//_ping", 200, (r) => assert.equal(r.text, "OK")],
+    ["GET", "/images/a%2Fb:c/json", 200, (r) => assert.equal(JSON.parse(r.text).Id, "sha256:abc")],
     ["PUT", "/images/json", 404, (r) => assert.deepEqual(JSON.parse(r.text), { message: "page not found" })],
   ];
   for (const [method, p, status, check] of table) {

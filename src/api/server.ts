@@ -31,6 +31,17 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/**
+ * Splits a request target into path and query without URL's host parsing (a path starting with
+ * "//" must not become a host); repeated slashes collapse as Go's path cleaning would.
+ */
+export function parseTarget(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const q = target.indexOf("?");
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  const pathname = ("/" + rawPath).replace(/\/{2,}/g, "/");
+  return { pathname, searchParams: new URLSearchParams(q < 0 ? "" : target.slice(q + 1)) };
+}
+
 export function buildRouter(backend: Backend, opts: ImageRouteOptions = {}): Router {
   const r = new Router();
   registerSystemRoutes(r, backend);
@@ -47,7 +58,7 @@ export function createApiServer(backend: Backend, opts: ApiServerOptions): ApiSe
 
   const prepare = (raw: IncomingMessage): { req: ApiRequest; ac: AbortController } | { error: unknown } => {
     const ac = new AbortController();
-    const url = new URL(raw.url ?? "/", "http://berth");
+    const url = parseTarget(raw.url ?? "/");
     let split: { version: string; path: string };
     try {
       split = splitVersion(url.pathname);

@@ -118,7 +118,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
       images: {
         count: async () => {
           const ctx: RequestContext = { apiVersion: "1.44", signal: new AbortController().signal };
-          return (await images.list({ all: false, filters: {}, digests: false, sharedSize: false }, ctx)).length;
+          return (await images.list({ all: true, filters: {}, digests: false, sharedSize: false }, ctx)).length;
         },
         diskUsage: (v) => images.diskUsage(v),
       },
@@ -135,10 +135,11 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     };
     const api = createApiServer(backend, { log, serverVersion: BERTH_VERSION, registryAllowed: registryPolicy(config.allowedRegistries) });
     await api.listen(socket, 0o660);
-    const group = setSocketGroup(socket);    cleanups.push(async () => {
+    cleanups.push(async () => {
       await api.close();
       rmSync(socket, { force: true });
     });
+    const group = setSocketGroup(socket);
     log.info(`API listen on ${socket}`, { group });
     if (config.pidfile) {
       await writeFileAtomic(config.pidfile, `${process.pid}\n`);

@@ -1,9 +1,10 @@
 /**
- * One daemon per data root: `<data-root>/berthd.lock` created with O_EXCL holds the owner's pid. A
- * lock whose pid is gone is stale and taken over. Also: refuse a socket another daemon answers on,
+ * One daemon per data root: `<data-root>/berthd.lock` holds the owner's pid; it is created atomically
+ * (link(2) of a complete file, so no reader ever sees it empty). A lock whose pid is gone is stale and
+ * taken over. Also: refuse a socket another daemon answers on,
  * remove a stale one.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync, constants, existsSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import * as path from "node:path";
 import { ConflictError, errnoCode } from "../errdefs/index.js";
@@ -34,40 +35,80 @@ function aliveDaemon(pid: number): boolean {
   }
 }
 
+function readPid(file: string): number {
+  try {
+    return Number(readFileSync(file, "utf8").trim());
+  } catch {
+    return NaN;
+  }
+}
+
+/** Creates `file` holding our pid, atomically (link of a complete temp file): false when it exists. */
+function createWithPid(file: string): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === "EEXIST") return false;
+    throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Takes `<data-root>/berthd.lock`. A lock whose owner is gone is stale; taking it over runs under a
+ * short-lived guard file so two starting daemons cannot both remove it and both proceed.
+ */
 export function acquireDataRootLock(dataRoot: string): DataRootLock {
   const file = path.join(dataRoot, "berthd.lock");
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      let released = false;
-      return {
-        file,
-        release: () => {
-          if (released) return;
-          released = true;
-          try {
-            if (Number(readFileSync(file, "utf8").trim()) === process.pid) rmSync(file, { force: true });
-          } catch {
-            // already gone
-          }
-        },
-      };
-    } catch (e) {
-      if (errnoCode(e) !== "EEXIST") throw e;
+  const guard = `${file}.takeover`;
+  const refuse = (pid: number): never => {
+    const self = pid === process.pid ? ", this process" : "";
+    throw new ConflictError(`berthd is already running on data root ${dataRoot} (pid ${pid}${self})`);
+  };
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (createWithPid(file)) return heldLock(file);
+    const pid = readPid(file);
+    if (pid === process.pid || aliveDaemon(pid)) refuse(pid);
+    // Stale: take it over under the guard (a guard older than 5 s is a crashed taker's).
+    if (!createWithPid(guard)) {
+      try {
+        if (Date.now() - statSync(guard).mtimeMs > 5_000) rmSync(guard, { force: true });
+      } catch {
+        // gone already
+      }
+      sleepSync(20);
+      continue;
     }
-    let pid = NaN;
     try {
-      pid = Number(readFileSync(file, "utf8").trim());
-    } catch {
-      // vanished between open and read: retry
+      const again = readPid(file);
+      if (again === process.pid || aliveDaemon(again)) refuse(again);
+      rmSync(file, { force: true });
+      if (createWithPid(file)) return heldLock(file);
+    } finally {
+      rmSync(guard, { force: true });
     }
-    if (pid === process.pid) throw new ConflictError(`berthd is already running on data root ${dataRoot} (pid ${pid}, this process)`);
-    if (aliveDaemon(pid)) throw new ConflictError(`berthd is already running on data root ${dataRoot} (pid ${pid})`);
-    rmSync(file, { force: true });
   }
   throw new ConflictError(`could not take the lock ${file}`);
+}
+
+function heldLock(file: string): DataRootLock {
+  let released = false;
+  return {
+    file,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (readPid(file) === process.pid) rmSync(file, { force: true });
+    },
+  };
 }
 
 /** Throws when a daemon answers on `socketPath`; removes the file when nothing does. */

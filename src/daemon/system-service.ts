@@ -16,10 +16,23 @@ export interface SystemImages {
   diskUsage(apiVersion: string): { layersSize: number; images: ImageSummary[] };
 }
 
+/** What containers/ and volumes/ will supply (later issues); absent → zeros and empty lists. */
+export interface SystemContainers {
+  counts(): Promise<{ total: number; running: number; paused: number; stopped: number }>;
+  /** docker's /system/df `Containers` entries. */
+  diskUsage(): Promise<unknown[]>;
+}
+export interface SystemVolumes {
+  /** docker's /system/df `Volumes` entries. */
+  diskUsage(): Promise<unknown[]>;
+}
+
 export interface SystemServiceOptions {
   config: DaemonConfig;
   driver: StorageDriverName;
   images: SystemImages;
+  containers?: SystemContainers;
+  volumes?: SystemVolumes;
   eventListeners?: () => number;
   /** From engineId(). */
   id: string;
@@ -94,13 +107,14 @@ export class SystemService implements SystemBackend {
         ? [["Backing Filesystem", backingFilesystem(c.dataRoot)], ["Supports d_type", "true"], ["Using metacopy", "false"], ["Native Overlay Diff", "true"], ["userxattr", "false"]]
         : [];
     const cg = cgroupVersion();
+    const counts = (await this.opts.containers?.counts()) ?? { total: 0, running: 0, paused: 0, stopped: 0 };
     const runtime = (await this.opts.components?.())?.find((comp) => comp.Name === c.runtime);
     return {
       ID: this.opts.id,
-      Containers: 0,
-      ContainersRunning: 0,
-      ContainersPaused: 0,
-      ContainersStopped: 0,
+      Containers: counts.total,
+      ContainersRunning: counts.running,
+      ContainersPaused: counts.paused,
+      ContainersStopped: counts.stopped,
       Images: await this.opts.images.count(),
       Driver: this.opts.driver,
       DriverStatus: driverStatus,
@@ -169,16 +183,15 @@ export class SystemService implements SystemBackend {
     };
   }
 
-  df(opts: { types: string[] }, ctx: RequestContext): Promise<DiskUsage> {
+  async df(opts: { types: string[] }, ctx: RequestContext): Promise<DiskUsage> {
     const want = (t: string): boolean => opts.types.length === 0 || opts.types.includes(t);
-    const du = this.opts.images.diskUsage(ctx.apiVersion);
-    const out: DiskUsage = {
-      LayersSize: want("image") ? du.layersSize : 0,
-      Images: want("image") ? du.images : [],
-      Containers: [],
-      Volumes: [],
+    const du = want("image") ? this.opts.images.diskUsage(ctx.apiVersion) : { layersSize: 0, images: [] };
+    return {
+      LayersSize: du.layersSize,
+      Images: du.images,
+      Containers: want("container") ? ((await this.opts.containers?.diskUsage()) ?? []) : [],
+      Volumes: want("volume") ? ((await this.opts.volumes?.diskUsage()) ?? []) : [],
       BuildCache: [],
     };
-    return Promise.resolve(out);
   }
 }

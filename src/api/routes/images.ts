@@ -6,7 +6,7 @@ import type { Backend } from "../backend.js";
 import type { JSONMessage } from "../types/index.js";
 import { parseFilters } from "../filters.js";
 import { parseNormalizedNamed, validateTag } from "../../oci/index.js";
-import { boolParam, JsonLines, sendJson } from "../http-util.js";
+import { boolParam, boolParamOr, JsonLines, sendJson } from "../http-util.js";
 import type { ApiRequest, Router } from "../router.js";
 
 export interface ImageRouteOptions {
@@ -70,7 +70,7 @@ async function create(backend: Backend, opts: ImageRouteOptions, req: ApiRequest
 async function load(backend: Backend, req: ApiRequest, res: ServerResponse): Promise<void> {
   const out = new JsonLines(res);
   try {
-    await backend.images.load(req.raw, { quiet: boolParam(req.query, "quiet") }, out.write, req.ctx);
+    await backend.images.load(req.raw, { quiet: boolParamOr(req.query, "quiet", true) }, out.write, req.ctx);
     out.end();
   } catch (e) {
     if (!out.started) throw e;

@@ -6,6 +6,10 @@
  */
 export class TemplateError extends Error {}
 
+const identRe =
+  /^(\.[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)+|^\.|^\$[A-Za-z0-9_\u0080-\uffff]*(\.[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)*|^-?\d+(\.\d+)?|^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/;
+
+
 type Node =
   | { t: "text"; s: string }
   | { t: "action"; p: Pipe }
@@ -458,7 +462,9 @@ class Parser {
         i = j + 1;
         continue;
       }
-      const m = /^(\.[\p{L}_][\p{L}\p{N}_]*)+|^\.|^\$[\p{L}\p{N}_]*(\.[\p{L}_][\p{L}\p{N}_]*)*|^-?\d+(\.\d+)?|^[\p{L}_][\p{L}\p{N}_]*/u.exec(s.slice(i));
+      // Letters beyond ASCII are accepted as identifier characters without \p{…} classes: a unicode-aware
+      // regexp costs milliseconds to compile, on every CLI start that renders a template.
+      const m = identRe.exec(s.slice(i));
       if (m === null) this.fail(`unexpected "${c}" in command`);
       const w = m[0];
       if (w.startsWith(".")) toks.push({ k: "field", v: w === "." ? "" : w });
