@@ -25,6 +25,13 @@ export class LeaseManager {
     this.state.db.prepare("INSERT OR IGNORE INTO lease_resources (lease_id, kind, key) VALUES (?, ?, ?)").run(lease, kind, key);
   }
 
+  /** Keys of one kind that a lease pins. */
+  resources(lease: string, kind: LeaseResourceKind): string[] {
+    return (
+      this.state.db.prepare("SELECT key FROM lease_resources WHERE lease_id = ? AND kind = ?").all(lease, kind) as { key: string }[]
+    ).map((r) => r.key);
+  }
+
   delete(lease: string): void {
     this.state.tx(() => {
       this.state.db.prepare("DELETE FROM lease_resources WHERE lease_id = ?").run(lease);

@@ -290,7 +290,15 @@ export async function loadImages(
       for (const l of lines) progress({ stream: l });
       return images.map((i) => i.id);
     } finally {
+      // Blobs the archive carried that no image references (its own manifests, or everything after a
+      // failed load) go now rather than waiting for the next GC.
+      const ingested = core.leases.resources(lease, "content");
       core.leases.delete(lease);
+      const pinned = core.leases.pinned("content");
+      for (const b of ingested) {
+        if (core.store.blobInUse(b) || pinned.has(b)) continue;
+        await core.content.delete(b).catch(() => undefined);
+      }
     }
   });
 }

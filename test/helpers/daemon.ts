@@ -122,7 +122,12 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     c.kill("SIGTERM");
-    const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000))),
+    ]);
+    clearTimeout(timer);
     if (!done) {
       c.kill("SIGKILL");
       await exited;
