@@ -20,6 +20,10 @@ export function diskUsage(core: ImageCore, apiVersion: string): ImagesDiskUsage 
   for (const v of core.store.chainUseCounts().values()) layersSize += v.size;
   const images = listImages(core, { all: true, filters: {}, digests: true, sharedSize: true }, apiVersion);
   const shared = sharedSizes(core);
-  for (const i of images) i.SharedSize = shared.get(i.Id) ?? 0;
+  // /system/df counts the containers using each image (dockerd does; /images/json sends -1).
+  for (const i of images) {
+    i.SharedSize = shared.get(i.Id) ?? 0;
+    i.Containers = core.inUse(i.Id) ? 1 : 0; // containers issue: count every container using it
+  }
   return { layersSize, images };
 }

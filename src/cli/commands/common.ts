@@ -36,3 +36,17 @@ export function goTimeString(unixSeconds: number): string {
   const d = new Date(unixSeconds * 1000);
   return `${d.toISOString().slice(0, 19).replace("T", " ")} +0000 UTC`;
 }
+
+/** Opens a file the user named, failing as Go's os.Open reports it ("open x: no such file or directory"). */
+export async function openInput(file: string): Promise<import("node:fs").ReadStream> {
+  const { openSync, createReadStream } = await import("node:fs");
+  const { StatusError } = await import("../cli-error.js");
+  try {
+    // A plain fd (not a FileHandle): a body the daemon refuses unread must not trip GC-close warnings.
+    const fd = openSync(file, "r");
+    return createReadStream("", { fd, autoClose: true, highWaterMark: 1 << 20 });
+  } catch (e) {
+    const m = /^E\w+: ([^,]+),/.exec((e as Error).message);
+    throw new StatusError(`open ${file}: ${m?.[1] ?? (e as Error).message}`, 1);
+  }
+}

@@ -45,9 +45,20 @@ export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Prom
   const format = str(f, "format") ?? "";
   const tmpl = format !== "" && format !== "json" ? parseTemplate(format) : undefined;
   const res = await client.request("GET", "/events", { query: { since: timeArg(str(f, "since")), until: timeArg(str(f, "until")), filters: filtersJSON(list(f, "filter")) } });
-  for await (const e of jsonLines<EventMessage>(res)) {
+  for await (const raw of jsonLines<EventMessage>(res)) {
+    const e = inDockerOrder(raw);
     if (format === "json") ctx.out(`${JSON.stringify(e)}\n`);
     else if (tmpl !== undefined) ctx.out(`${execTemplate(tmpl, e)}\n`);
     else ctx.out(eventLine(e));
   }
+}
+
+/** The field order of docker's events.Message, which `{{json .}}` prints; absent deprecated fields stay absent. */
+function inDockerOrder(e: EventMessage): EventMessage {
+  const out: Record<string, unknown> = {};
+  for (const k of ["status", "id", "from", "Type", "Action", "Actor", "scope", "time", "timeNano"]) {
+    const v = (e as unknown as Record<string, unknown>)[k];
+    if (v !== undefined && v !== "") out[k] = v;
+  }
+  return out as unknown as EventMessage;
 }

@@ -43,5 +43,6 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
     ctx.out(rows.map((r) => `${r.ID}\n`).join(""));
     return;
   }
-  ctx.out(renderList(str(f, "format") ?? "", "{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", rows, HEADERS));
+  const created = human ? "{{.CreatedSince}}" : "{{.CreatedAt}}"; // docker shows CREATED AT with -H=false
+  ctx.out(renderList(str(f, "format") ?? "", `{{.ID}}\t${created}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`, rows, HEADERS));
 }

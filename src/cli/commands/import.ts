@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { openInput } from "./common.js";
 import type { CliContext } from "../context.js";
 import { list, str } from "../flags/parser.js";
 import type { FlagSpec, FlagValues } from "../flags/parser.js";
@@ -16,9 +16,9 @@ export const args: ArgRule = { kind: "range", min: 1, max: 2 };
 export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promise<void> {
   const src = argv[0] as string;
   const ref = argv[1];
-  const client = await ctx.client();
   const isUrl = /^https?:\/\//.test(src);
-  const body = isUrl ? undefined : src === "-" ? ctx.stdin : createReadStream(src);
+  const body = isUrl ? undefined : src === "-" ? ctx.stdin : await openInput(src);
+  const client = await ctx.client();
   const { repo, tag } = ref !== undefined ? splitRepoTag(ref) : { repo: undefined, tag: undefined };
   const changes = list(f, "change");
   const qs = new URLSearchParams();

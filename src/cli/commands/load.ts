@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import type { JSONMessage } from "../../api/types/index.js";
 import type { CliContext } from "../context.js";
 import { bool, str } from "../flags/parser.js";
@@ -7,6 +6,7 @@ import type { ArgRule } from "../command.js";
 import { jsonLines } from "../../client/engine-client.js";
 import { displayJSONMessages, JSONMessageError } from "../format/jsonmessage.js";
 import { StatusError } from "../cli-error.js";
+import { openInput } from "./common.js";
 
 export const flags: FlagSpec[] = [
   { long: "input", short: "i", type: "string", valueName: "string", usage: "Read from tar archive file, instead of STDIN" },
@@ -20,8 +20,8 @@ export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Prom
   if (input === undefined && ctx.stdin.isTTY === true) {
     throw new StatusError("requested load from stdin, but stdin is empty", 1);
   }
+  const body = input !== undefined ? await openInput(input) : ctx.stdin;
   const client = await ctx.client();
-  const body = input !== undefined ? createReadStream(input) : ctx.stdin;
   const res = await client.request("POST", "/images/load", { query: { quiet: bool(f, "quiet") ? "1" : undefined }, body, headers: { "Content-Type": "application/x-tar" } });
   await streamMessages(ctx, res);
 }

@@ -25,6 +25,11 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
       }
     } catch (e) {
       if (!(e instanceof Error)) throw e;
+      // As docker: with --force, a missing image is reported but does not fail the command.
+      if (bool(f, "force") && (e as { statusCode?: number }).statusCode === 404) {
+        ctx.err(`Error response from daemon: ${e.message}\n`);
+        continue;
+      }
       errors.push(e.name === "DaemonError" ? `Error response from daemon: ${e.message}` : e.message);
       if (e.name === "ConnectError") break;
     }

@@ -28,14 +28,21 @@ export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Prom
   let used = 0;
   for (const i of activeImages) used += i.Size - Math.max(0, i.SharedSize);
   const total = du.LayersSize ?? 0;
+  // Keys in alphabetical order: docker's `{{json .}}` of a formatter context is a sorted map.
+  const row = (Type: string, TotalCount: number, Active: number, Size: string, Reclaimable: string) => ({ Active: String(Active), Reclaimable, Size, TotalCount: String(TotalCount), Type });
   const rows = [
-    { Type: "Images", TotalCount: String(images.length), Active: String(activeImages.length), Size: humanSize(total), Reclaimable: reclaim(Math.max(0, total - used), total) },
-    { Type: "Containers", TotalCount: String((du.Containers ?? []).length), Active: "0", Size: humanSize(0), Reclaimable: humanSize(0) },
-    { Type: "Local Volumes", TotalCount: String((du.Volumes ?? []).length), Active: "0", Size: humanSize(0), Reclaimable: humanSize(0) },
-    { Type: "Build Cache", TotalCount: String((du.BuildCache ?? []).length), Active: "0", Size: humanSize(0), Reclaimable: humanSize(0) },
+    row("Images", images.length, activeImages.length, humanSize(total), reclaim(Math.max(0, total - used), total)),
+    row("Containers", (du.Containers ?? []).length, 0, humanSize(0), humanSize(0)),
+    row("Local Volumes", (du.Volumes ?? []).length, 0, humanSize(0), humanSize(0)),
+    row("Build Cache", (du.BuildCache ?? []).length, 0, humanSize(0), humanSize(0)),
   ];
   if (bool(f, "verbose")) {
-    const ir = imageRows(images, { digests: false, noTrunc: false });
+    // One row per image, named by its first tag, as docker's df -v; shared and unique sizes in HumanSize's precision.
+    const firstTag = images.map((i) => ({ ...i, RepoTags: (i.RepoTags ?? []).slice(0, 1) }));
+    const ir = imageRows(firstTag, { digests: false, noTrunc: false }).map((r, n) => {
+      const img = firstTag[n];
+      return img ? { ...r, SharedSize: humanSize(Math.max(0, img.SharedSize)), UniqueSize: humanSize(img.Size - Math.max(0, img.SharedSize)) } : r;
+    });
     ctx.out(`Images space usage:\n\n${renderList("table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}", "", ir, IMAGE_HEADERS)}`);
     ctx.out(`\nContainers space usage:\n\nCONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES\n\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n\nBuild cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n`);
     return;
