@@ -40,7 +40,7 @@ export interface Ingester {
   writer(): Promise<ContentWriter>;
   /** Convenience: ingest a whole stream and commit it. On any error nothing becomes visible. */
   writeStream(
-    src: AsyncIterable<Uint8Array>,
+    src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     opts?: { expected?: string; expectedSize?: number; signal?: AbortSignal },
   ): Promise<BlobInfo>;
   writeBytes(data: Uint8Array | string, opts?: { expected?: string }): Promise<BlobInfo>;

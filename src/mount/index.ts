@@ -1,1 +1,4 @@
-export { isMounted, mountAll, mountsUnder, unmount, unmountRecursive, withTempMount, type MountSpec } from "./mount.js";
+export type { MountSpec } from "./mount-spec.js";
+export { MAX_MOUNT_DATA, mountAll, unmount, unmountRecursive } from "./mount.js";
+export { isMounted, mountsUnder, parseMountInfo, readMountInfo, type MountInfo } from "./mount-info.js";
+export { withTempMount } from "./temp-mount.js";

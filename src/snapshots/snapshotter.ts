@@ -67,8 +67,10 @@ export interface Snapshotter {
   commit(name: string, key: string, opts?: { labels?: Record<string, string> }): Promise<void>;
   /** ConflictError when it has children. NotFoundError when absent. */
   remove(key: string): Promise<void>;
-  /** The directory holding a committed snapshot's own layer contents (its diff), for export. */
+  /** The directory holding a snapshot's own layer contents (its diff), for export. NotImplementedError
+   *  where snapshots hold whole trees (native). */
   diffDir(key: string): Promise<string>;
-  /** Removes leftovers of interrupted work. */
+  /** Removes leftovers of interrupted work (extract-* snapshots, half-built or half-removed directories).
+   *  Only at start, before any other call. */
   sweep(): Promise<void>;
 }

@@ -1,30 +1,21 @@
-import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { promisify } from "node:util";
-import { InternalError } from "../../errdefs/index.js";
-import { SnapshotBase, type SnapshotRow } from "../snapshot-base.js";
+import { NotImplementedError } from "../../errdefs/index.js";
+import { SnapshotBase } from "../snapshot-base.js";
+import type { SnapshotRow } from "../snapshot-rows.js";
 import type { Mount } from "../snapshotter.js";
-
-const run = promisify(execFile);
+import { copyTree } from "./copy-tree.js";
 
 /**
- * Copy-based snapshots for file systems without overlay: each snapshot's <root>/<n>/fs holds the
- * whole tree. A child starts as a copy of its parent (owners, modes, xattrs, hardlinks, devices kept
- * by `cp -a`, reflinked where the file system can), layers apply whiteouts by deleting, and mounts are
- * bind mounts.
+ * Copy-based snapshots for file systems without overlay: each <root>/<dir_id>/fs holds the whole tree.
+ * A child starts as a full copy of its parent (copy-tree.ts keeps owners, modes, xattrs, hardlinks,
+ * devices and symlinks), layers apply whiteouts by deleting, and mounts are bind mounts.
  */
 export class NativeSnapshotter extends SnapshotBase {
   readonly name = "native";
   protected readonly whiteouts = "delete" as const;
 
-  protected async populate(dir: string, parent: SnapshotRow | undefined): Promise<void> {
-    if (!parent) return;
-    const src = path.join(this.dirOf(parent), "fs");
-    try {
-      await run("cp", ["-a", "--reflink=auto", "--", `${src}/.`, path.join(dir, "fs")], { maxBuffer: 1 << 20 });
-    } catch (err) {
-      throw new InternalError(`copying snapshot ${parent.key}: ${(err as { stderr?: string }).stderr ?? String(err)}`, { cause: err });
-    }
+  protected async populate(tmp: string, _final: string, parent: SnapshotRow | undefined): Promise<void> {
+    if (parent) await copyTree(path.join(this.dirOf(parent), "fs"), path.join(tmp, "fs"));
   }
 
   protected activeMounts(row: SnapshotRow): Mount[] {
@@ -33,5 +24,11 @@ export class NativeSnapshotter extends SnapshotBase {
 
   protected viewMounts(row: SnapshotRow): Mount[] {
     return [{ type: "bind", source: path.join(this.dirOf(row), "fs"), options: ["rbind", "ro"] }];
+  }
+
+  /** A native snapshot holds a whole tree, not a diff; computing the diff against the parent is not done yet. */
+  override async diffDir(key: string): Promise<string> {
+    this.rows.must(key);
+    throw new NotImplementedError(`snapshot ${key}: the native snapshotter keeps whole trees, not layer diffs`);
   }
 }
