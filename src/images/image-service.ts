@@ -16,7 +16,7 @@ import type {
   JSONMessage,
 } from "../api/types/index.js";
 import type { ContentStore } from "../content/content-store.js";
-import { InvalidArgumentError, isNotFound, NoSuchImageError } from "../errdefs/index.js";
+import { InvalidArgumentError, isNotFound, NoSuchImageError, kindOf } from "../errdefs/index.js";
 import { familiarString, parseNormalizedNamed, referenceString, validateTag } from "../oci/index.js";
 import type { Snapshotter } from "../snapshots/snapshotter.js";
 import type { StateDb } from "../state/index.js";
@@ -131,7 +131,8 @@ export class ImageService {
       data.WorkDir = `${base}/work`;
       return data;
     } catch (err) {
-      if (isNotFound(err)) return null;
+      // The copy-based snapshotter has no per-layer diff directories: GraphDriver.Data is null there.
+      if (isNotFound(err) || kindOf(err) === "not-implemented") return null;
       throw err;
     }
   }
