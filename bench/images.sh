@@ -19,6 +19,13 @@ BIG_MB=${BIG_MB:-100}
 N_IMAGES=${N_IMAGES:-500}
 DOCKER=${DOCKER:-/usr/local/bin/docker}
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (dockerd)" >&2; exit 1; }
+# Debian's docker.io (the engine compared against) and the tools the benchmark uses, when missing.
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+for p in hyperfine jq curl bc; do command -v "$p" >/dev/null || need+=("$p"); done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+fi
 for c in dockerd hyperfine jq curl "$DOCKER"; do command -v "$c" >/dev/null || { echo "bench: $c missing" >&2; exit 1; }; done
 [ "${NO_BUILD:-}" = 1 ] || node scripts/build.mjs >/dev/null
 [ -f dist/berthd.js ] && [ -f dist/berth.js ] || { echo "bench: dist/berthd.js or dist/berth.js missing (build failed?)" >&2; exit 1; }
