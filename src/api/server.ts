@@ -92,6 +92,28 @@ export function createApiServer(backend: Backend, opts: ApiServerOptions): ApiSe
     res.end(data);
   };
 
+  /**
+   * Reads and discards what is left of a request body before an error answer, so a client still uploading
+   * (an import refused for a bad --change) gets the answer instead of a broken pipe. Bounded in bytes and time.
+   */
+  const drainBody = (raw: IncomingMessage): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (raw.complete || raw.destroyed || raw.readableEnded) return resolve();
+      let seen = 0;
+      const done = (): void => {
+        clearTimeout(timer);
+        raw.off("data", onData).off("end", done).off("error", done).off("close", done);
+        resolve();
+      };
+      const onData = (c: Buffer): void => {
+        seen += c.length;
+        if (seen > 64 * 1024 * 1024) done();
+      };
+      const timer = setTimeout(done, 10_000);
+      raw.on("data", onData).on("end", done).on("error", done).on("close", done);
+      raw.resume();
+    });
+
   const onRequest = async (raw: IncomingMessage, res: ServerResponse): Promise<void> => {
     // As dockerd's version middleware: on every response.
     res.setHeader("Api-Version", API_VERSION);
@@ -124,6 +146,7 @@ export function createApiServer(backend: Backend, opts: ApiServerOptions): ApiSe
       const kind = kindOf(err);
       if (kind === "internal") log.error("handler failed", { method, path: req.path, err });
       else log.debug("request failed", { method, path: req.path, kind, err });
+      if (!res.headersSent) await drainBody(raw);
       sendError(res, err, method);
     } finally {
       inflight.delete(ac);
