@@ -1,19 +1,11 @@
 /** API version negotiation: `/vX.Y/...` prefixes, docker's bounds and messages. */
+import { compareVersions } from "../util/version.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
 
 export const API_VERSION = "1.44";
 export const MIN_API_VERSION = "1.24";
 
-/** Compares "1.41" and "1.44" numerically: negative, zero or positive. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
+export { compareVersions };
 
 export function versionAtLeast(v: string, min: string): boolean {
   return compareVersions(v, min) >= 0;

@@ -3,6 +3,7 @@
  * the API version once (`/_ping`, then min(server's Api-Version, MAX_API_VERSION)) and prefixes paths
  * with `/vX.Y`. Errors: a daemon error answer becomes DaemonError; no answer becomes ConnectError.
  */
+import { compareVersions } from "../util/version.js";
 import http from "node:http";
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
@@ -152,15 +153,7 @@ function headerString(res: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
+export { compareVersions };
 
 function encodeQuery(q: Record<string, QueryValue> | undefined): string {
   if (q === undefined) return "";
