@@ -41,7 +41,7 @@ test("local: a writer process killed mid-ingest leaves nothing visible, and swee
     await w.write(Buffer.alloc(8 << 20, 1));
     await w.write(Buffer.alloc(1000, 2));
     process.stdout.write("ready\\n");
-    setInterval(() => {}, 1000);`;
+    setInterval(() => void w.size, 1000); // keeps the writer (and its fd) alive until the kill`;
   const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
   t.after(() => child.kill("SIGKILL"));
   await new Promise<void>((resolve, reject) => {

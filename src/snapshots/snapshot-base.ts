@@ -71,6 +71,7 @@ export abstract class SnapshotBase implements Snapshotter {
     const row = this.state.tx(() => this.rows.insert(key, parent, kind, labels));
     const final = this.dirOf(row);
     const tmp = path.join(this.root, `new-${row.dir_id}`);
+    let built = tmp;
     try {
       await fsp.rm(tmp, { recursive: true, force: true });
       await fsp.mkdir(tmp, { mode: 0o700 });
@@ -78,13 +79,14 @@ export abstract class SnapshotBase implements Snapshotter {
       await this.populate(tmp, final, row.parent ? this.rows.must(row.parent) : undefined);
       await fsp.rm(final, { recursive: true, force: true }); // a leftover without a row, if any
       await fsp.rename(tmp, final);
+      built = final;
       await fsyncDir(this.root);
     } catch (err) {
-      this.state.tx(() => {
-        this.rows.delete(key);
-        this.release(tmp);
-      });
-      await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      // Clear the directory while the row still holds its dir_id: once the row goes, a concurrent
+      // create may be handed the same dir_id (and the same new-<dir_id> path).
+      this.release(built);
+      await fsp.rm(built, { recursive: true, force: true }).catch(() => undefined);
+      this.state.tx(() => this.rows.delete(key));
       throw err;
     }
     return row;
