@@ -1,5 +1,5 @@
 /** Tar codec, compression, layer apply and directory packing. */
-export { ByteSource, UnexpectedEofError, type ByteInput } from "./byte-source.js";
+export { ByteSource, UnexpectedEofError, toIterator, type ByteInput } from "./byte-source.js";
 export { BLOCK, TYPE, decodeHeader, encodeHeader, parseNumeric, type EntryType, type RawHeader } from "./tar-format.js";
 export { encodePax, parsePax, paxXattrs, XATTR_PREFIX, type PaxRecords } from "./pax.js";
 export { walkTar, type TarEntry, type WalkTarOptions } from "./tar-reader.js";

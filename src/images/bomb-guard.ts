@@ -1,5 +1,5 @@
-import { PassThrough, Transform, pipeline, type Readable } from "node:stream";
-import { decompress, type ByteInput } from "../archive/index.js";
+import { Transform, pipeline, type Readable } from "node:stream";
+import { decompress, toIterator, type ByteInput } from "../archive/index.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
 import type { Compression } from "../oci/index.js";
 
@@ -11,24 +11,6 @@ import type { Compression } from "../oci/index.js";
  */
 export const expansionLimits = { maxRatio: 250, floorBytes: 512 * 1024 * 1024 };
 
-function toStream(input: ByteInput): Readable {
-  const pt = new PassThrough({ highWaterMark: 1 << 20 });
-  void (async () => {
-    try {
-      if (input instanceof Uint8Array) pt.end(input);
-      else {
-        for await (const c of input as AsyncIterable<Uint8Array | string>) {
-          if (!pt.write(c)) await new Promise((r) => pt.once("drain", r));
-        }
-        pt.end();
-      }
-    } catch (err) {
-      pt.destroy(err as Error);
-    }
-  })();
-  return pt;
-}
-
 /** decompress() with the expansion budget applied; `what` names the input in the error. */
 export async function decompressGuarded(
   input: ByteInput,
@@ -36,15 +18,21 @@ export async function decompressGuarded(
   limits = expansionLimits,
 ): Promise<{ compression: Compression; stream: Readable }> {
   let inBytes = 0;
-  const counted = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      inBytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  // pipeline observes every stream's errors: an error must never be an unhandled 'error' event.
-  pipeline(toStream(input), counted, () => undefined);
-  const d = await decompress(counted);
+  const source = toIterator(input);
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        const r = await source.next();
+        if (r.done) return;
+        const chunk = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
+        inBytes += chunk.length;
+        yield chunk;
+      }
+    } finally {
+      await source.return?.(); // a consumer that stops early releases the input too
+    }
+  }
+  const d = await decompress(counted());
   if (d.compression === "none") return d;
   let outBytes = 0;
   const guard = new Transform({

@@ -7,6 +7,7 @@
  * visible and tagged in one transaction. Everything is pinned by a lease until then, so a failure or a
  * crash leaves nothing visible, and gc() removes what was written.
  */
+import { deleteUnusedBlobs } from "./remove.js";
 import { decompressGuarded } from "./bomb-guard.js";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
@@ -294,11 +295,7 @@ export async function loadImages(
       // failed load) go now rather than waiting for the next GC.
       const ingested = core.leases.resources(lease, "content");
       core.leases.delete(lease);
-      const pinned = core.leases.pinned("content");
-      for (const b of ingested) {
-        if (core.store.blobInUse(b) || pinned.has(b)) continue;
-        await core.content.delete(b).catch(() => undefined);
-      }
+      await deleteUnusedBlobs(core, ingested);
     }
   });
 }

@@ -89,13 +89,17 @@ export async function releaseImageResources(
       break;
     }
   }
-  const pinnedBlobs = core.leases.pinned("content");
-  const blobs = new Set([rec.id, ...(rec.manifestDigest ? [rec.manifestDigest] : []), ...rec.layers.map((l) => l.blobDigest)]);
-  for (const b of blobs) {
-    if (core.store.blobInUse(b) || pinnedBlobs.has(b)) continue;
+  await deleteUnusedBlobs(core, [rec.id, ...(rec.manifestDigest ? [rec.manifestDigest] : []), ...rec.layers.map((l) => l.blobDigest)]);
+  return out;
+}
+
+/** Deletes those of `digests` that no image references and no lease pins. */
+export async function deleteUnusedBlobs(core: ImageCore, digests: Iterable<string>): Promise<void> {
+  const pinned = core.leases.pinned("content");
+  for (const b of new Set(digests)) {
+    if (core.store.blobInUse(b) || pinned.has(b)) continue;
     await core.content.delete(b).catch(() => undefined);
   }
-  return out;
 }
 
 async function deleteHelper(

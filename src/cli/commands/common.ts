@@ -1,4 +1,6 @@
 /** Helpers shared by commands: filters, ids, dates and a few common flag specs. */
+import { createReadStream, openSync, type ReadStream } from "node:fs";
+import { StatusError } from "../cli-error.js";
 import type { FlagSpec } from "../flags/parser.js";
 
 export const FORMAT_FLAG: FlagSpec = {
@@ -38,9 +40,7 @@ export function goTimeString(unixSeconds: number): string {
 }
 
 /** Opens a file the user named, failing as Go's os.Open reports it ("open x: no such file or directory"). */
-export async function openInput(file: string): Promise<import("node:fs").ReadStream> {
-  const { openSync, createReadStream } = await import("node:fs");
-  const { StatusError } = await import("../cli-error.js");
+export function openInput(file: string): ReadStream {
   try {
     // A plain fd (not a FileHandle): a body the daemon refuses unread must not trip GC-close warnings.
     const fd = openSync(file, "r");

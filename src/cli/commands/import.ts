@@ -17,7 +17,7 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
   const src = argv[0] as string;
   const ref = argv[1];
   const isUrl = /^https?:\/\//.test(src);
-  const body = isUrl ? undefined : src === "-" ? ctx.stdin : await openInput(src);
+  const body = isUrl ? undefined : src === "-" ? ctx.stdin : openInput(src);
   const client = await ctx.client();
   const { repo, tag } = ref !== undefined ? splitRepoTag(ref) : { repo: undefined, tag: undefined };
   const changes = list(f, "change");

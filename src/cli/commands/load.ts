@@ -20,7 +20,7 @@ export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Prom
   if (input === undefined && ctx.stdin.isTTY === true) {
     throw new StatusError("requested load from stdin, but stdin is empty", 1);
   }
-  const body = input !== undefined ? await openInput(input) : ctx.stdin;
+  const body = input !== undefined ? openInput(input) : ctx.stdin;
   const client = await ctx.client();
   const res = await client.request("POST", "/images/load", { query: { quiet: bool(f, "quiet") ? "1" : undefined }, body, headers: { "Content-Type": "application/x-tar" } });
   await streamMessages(ctx, res);
