@@ -19,7 +19,7 @@ await build({
   target: "node20",
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",
-  external: ["better-sqlite3", "*.node"],
+  external: ["better-sqlite3", "node-unix-socket", "*.node"],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
   },

@@ -5,6 +5,20 @@
  */
 import type { Readable } from "node:stream";
 import type {
+  ContainerChange,
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerPruneResponse,
+  ContainerStats,
+  ContainerSummary,
+  ContainerTopResponse,
+  ContainerUpdateResponse,
+  ContainerWaitResponse,
+  ExecCreateRequest,
+  ExecInspect,
+  HostConfig,
+  PathStat,
   DiskUsage,
   EventMessage,
   HistoryResponseItem,
@@ -65,8 +79,89 @@ export interface EventsBackend {
   stream(opts: { since?: number; until?: number; filters: Filters }, ctx: RequestContext): AsyncIterable<EventMessage>;
 }
 
+/**
+ * A stream session prepared before the HTTP upgrade: prepare*() validates (404, 409) and returns this;
+ * the route then answers 101/200 and calls run(). `tty` decides framing: without a TTY the route wraps
+ * output in docker's 8-byte headers, with one it passes bytes raw.
+ */
+export interface StreamSession {
+  readonly tty: boolean;
+  /**
+   * Pumps until the process ends, the client detaches (detach keys), or the signal aborts.
+   * `stdin` is the client's bytes (null when stdin is not attached); its end closes the process's
+   * stdin when the container/exec was created with StdinOnce (docker's rule). Output chunks go to
+   * `output` with stream 1 (stdout) or 2 (stderr); with a TTY everything is stream 1.
+   */
+  run(io: { stdin: Readable | null; output: (stream: 1 | 2, chunk: Buffer) => void; signal: AbortSignal }): Promise<void>;
+}
+
+export interface LogsOptions {
+  follow: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  since?: number; // unix seconds, fractional allowed
+  until?: number;
+  timestamps: boolean;
+  tail?: number; // undefined = all
+  details: boolean;
+}
+
+export interface ContainersBackend {
+  /** 404 NoSuchImageError when the image is missing (the docker CLI then pulls); 409 on a name in use. */
+  create(body: ContainerCreateRequest, opts: { name?: string; platform?: string }, ctx: RequestContext): Promise<ContainerCreateResponse>;
+  list(opts: { all: boolean; limit?: number; size: boolean; filters: Filters }, ctx: RequestContext): Promise<ContainerSummary[]>;
+  inspect(ref: string, opts: { size: boolean }, ctx: RequestContext): Promise<ContainerInspect>;
+  /** NotModifiedError (304) when already running. */
+  start(ref: string, ctx: RequestContext): Promise<void>;
+  /** NotModifiedError (304) when not running. `timeout` seconds; -1 waits forever; undefined = container's StopTimeout or 10. */
+  stop(ref: string, opts: { signal?: string; timeout?: number }, ctx: RequestContext): Promise<void>;
+  restart(ref: string, opts: { signal?: string; timeout?: number }, ctx: RequestContext): Promise<void>;
+  /** ConflictError (409) when not running: "Container <id> is not running". */
+  kill(ref: string, opts: { signal?: string }, ctx: RequestContext): Promise<void>;
+  /** 409 when running and !force. `volumes` removes anonymous volumes. */
+  remove(ref: string, opts: { force: boolean; volumes: boolean; link: boolean }, ctx: RequestContext): Promise<void>;
+  /**
+   * Validates now (404; 400 on a bad condition) and returns the pending result: the route flushes
+   * 200 headers before awaiting it, as docker does, so `run` can wait before it starts.
+   */
+  wait(ref: string, opts: { condition: "not-running" | "next-exit" | "removed" }, ctx: RequestContext): Promise<{ result: Promise<ContainerWaitResponse> }>;
+  prepareAttach(
+    ref: string,
+    opts: { stream: boolean; logs: boolean; stdin: boolean; stdout: boolean; stderr: boolean; detachKeys?: string },
+    ctx: RequestContext,
+  ): Promise<StreamSession>;
+  resize(ref: string, opts: { h: number; w: number }, ctx: RequestContext): Promise<void>;
+  /** Log chunks already formatted (timestamps/details prefixes applied), tagged with their stream. */
+  logs(ref: string, opts: LogsOptions, ctx: RequestContext): Promise<{ tty: boolean; chunks: AsyncIterable<{ stream: 1 | 2; data: Buffer }> }>;
+  top(ref: string, opts: { psArgs?: string }, ctx: RequestContext): Promise<ContainerTopResponse>;
+  /** One sample when !stream; otherwise a sample per second until the signal aborts or the container is removed. */
+  stats(ref: string, opts: { stream: boolean; oneShot: boolean }, ctx: RequestContext): AsyncIterable<ContainerStats>;
+  pause(ref: string, ctx: RequestContext): Promise<void>;
+  unpause(ref: string, ctx: RequestContext): Promise<void>;
+  rename(ref: string, newName: string, ctx: RequestContext): Promise<void>;
+  update(ref: string, resources: HostConfig, ctx: RequestContext): Promise<ContainerUpdateResponse>;
+  changes(ref: string, ctx: RequestContext): Promise<ContainerChange[]>;
+  export(ref: string, ctx: RequestContext): Promise<Readable>;
+  statPath(ref: string, path: string, ctx: RequestContext): Promise<PathStat>;
+  getArchive(ref: string, path: string, ctx: RequestContext): Promise<{ stat: PathStat; tar: Readable }>;
+  putArchive(ref: string, path: string, body: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }, ctx: RequestContext): Promise<void>;
+  /** POST /commit. Returns the new image id ("sha256:…"). */
+  commit(
+    opts: { container: string; repo?: string; tag?: string; comment?: string; author?: string; pause: boolean; changes: string[]; config?: ContainerCreateRequest },
+    ctx: RequestContext,
+  ): Promise<{ Id: string }>;
+  prune(opts: { filters: Filters }, ctx: RequestContext): Promise<ContainerPruneResponse>;
+  execCreate(ref: string, body: ExecCreateRequest, ctx: RequestContext): Promise<{ Id: string }>;
+  /** 404 unknown exec; 409 already started / container not running. Detached execs: the session's run() returns at once. */
+  prepareExecStart(execId: string, opts: { detach: boolean; tty: boolean }, ctx: RequestContext): Promise<StreamSession>;
+  execInspect(execId: string, ctx: RequestContext): Promise<ExecInspect>;
+  execResize(execId: string, opts: { h: number; w: number }, ctx: RequestContext): Promise<void>;
+}
+
 export interface Backend {
   images: ImagesBackend;
   system: SystemBackend;
   events: EventsBackend;
+  /** Absent until the daemon wires containers (route tests with fakes may omit it). */
+  containers?: ContainersBackend;
 }
