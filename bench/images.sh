@@ -5,7 +5,8 @@
 #      each load starts from an empty store: the image is removed in hyperfine's --prepare)
 #   2. GET /images/json with N_IMAGES (default 500) distinct images, timed inside one node process
 #      (median of 30), plus `docker images` wall time (hyperfine)
-#   3. idle RSS: dockerd + containerd vs berthd, fresh and after the loads
+#   3. `berth version` against a bare `node -e 0` start (hyperfine -N)
+#   4. idle RSS: dockerd + containerd vs berthd, fresh and after the loads (each read after 15 s idle)
 # Prints a table with berth/docker ratios (< 1 means berth is faster/smaller).
 #
 #   sudo bench/images.sh                 # builds first; NO_BUILD=1 to skip; RUNS=5 BIG_MB=100 N_IMAGES=500
@@ -28,7 +29,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 for c in dockerd hyperfine jq curl "$DOCKER"; do command -v "$c" >/dev/null || { echo "bench: $c missing" >&2; exit 1; }; done
 [ "${NO_BUILD:-}" = 1 ] || node scripts/build.mjs >/dev/null
-[ -f dist/berthd.js ] && [ -f dist/berth.js ] || { echo "bench: dist/berthd.js or dist/berth.js missing (build failed?)" >&2; exit 1; }
+[ -f dist/berthd.js ] && [ -f dist/berth.cjs ] || { echo "bench: dist/berthd.js or dist/berth.cjs missing (build failed?)" >&2; exit 1; }
 
 W=$(mktemp -d /tmp/berth-bench.XXXXXX)
 DSOCK=$W/docker.sock
@@ -70,7 +71,9 @@ node dist/berthd.js --data-root "$W/berth/root" --exec-root "$W/berth/exec" -H "
 BPID=$!
 wait_ping "$DSOCK"
 wait_ping "$BSOCK"
-sleep 3
+# Idle means settled: V8's memory reducer gives back start-up garbage about 8 s after the last activity,
+# and dockerd/containerd settle too. Both are read at the same moment.
+sleep 15
 RSS_D0=$(docker_rss) RSS_B0=$(rss_kb "$BPID")
 
 log "making inputs: ${BIG_MB} MB image, ${N_IMAGES} images"
@@ -79,7 +82,7 @@ node out/bench/make-images.js many "$W/many.tar" "$N_IMAGES" >/dev/null
 
 D="env DOCKER_HOST=unix://$DSOCK $DOCKER"
 B="env DOCKER_HOST=unix://$BSOCK $DOCKER"
-BB="env BERTH_HOST=unix://$BSOCK BERTH_NO_AUTOSTART=1 node dist/berth.js"
+BB="env BERTH_HOST=unix://$BSOCK BERTH_NO_AUTOSTART=1 node dist/berth.cjs"
 
 log "load ${BIG_MB} MB"
 hyperfine -r "$RUNS" --export-json "$W/load.json" --style basic \
@@ -107,7 +110,11 @@ read -r API_B _ _ BYTES_B < <(node out/bench/api-latency.js "$BSOCK" /images/jso
 hyperfine -r "$((RUNS * 2))" -w 2 --export-json "$W/images.json" --style basic \
   -n "dockerd: docker images" "$D images" -n "berthd: docker images" "$B images" -n "berthd: berth images" "$BB images" >&2
 
-sleep 5
+log "CLI start: berth version vs a bare node start (the engine-core goal: at most 1.3x)"
+hyperfine -N -r "$((RUNS * 10))" -w 5 --export-json "$W/start.json" --style basic \
+  -n "node -e 0" "node -e 0" -n "berth version" "env BERTH_HOST=unix://$BSOCK BERTH_NO_AUTOSTART=1 node dist/berth.cjs version" >&2
+
+sleep 15
 RSS_D1=$(docker_rss) RSS_B1=$(rss_kb "$BPID")
 
 med() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$W/$1.json"; }
@@ -128,6 +135,8 @@ row "load of $N_IMAGES tiny images, one archive (ms)" "$(printf %.0f "$MANY_D")"
 row "GET /images/json, $N_IMAGES images (ms, median)" "$API_D" "$API_B"
 row "docker images, $N_IMAGES images (ms, wall)" "$(printf %.0f "$I_D")" "$(printf %.0f "$I_B")"
 row "berth images vs docker images (ms, wall)" "$(printf %.0f "$I_D")" "$(printf %.0f "$I_BB")"
+NODE0=$(med start "node -e 0") BVER=$(med start "berth version")
+row "berth version vs node -e 0 (ms, median)" "$(printf %.1f "$NODE0")" "$(printf %.1f "$BVER")"
 row "idle RSS fresh (KiB; dockerd+containerd)" "$RSS_D0" "$RSS_B0"
 row "idle RSS after loads (KiB)" "$RSS_D1" "$RSS_B1"
 echo "(/images/json body: docker $BYTES_D bytes, berth $BYTES_B bytes)"

@@ -1,6 +1,8 @@
 // Builds berth: tsc type-checks and compiles everything (src, test, bench) to out/ for the test runner;
-// esbuild bundles the two programs to dist/ (the CLI with one lazily loaded chunk per command, so
-// `berth version` loads only what it needs). Native modules stay external.
+// esbuild bundles the two programs to dist/. The CLI is one CommonJS file (dist/berth.cjs): Node starts
+// CommonJS faster than ES modules, and each command's code is wrapped so that only the command that runs
+// is evaluated (docs/adr/0004-cli-bundle.md). The daemon is ESM with lazily loaded chunks. Native modules
+// stay external.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { chmodSync, rmSync } from "node:fs";
@@ -8,22 +10,37 @@ import { chmodSync, rmSync } from "node:fs";
 const skipTsc = process.argv.includes("--no-tsc");
 if (!skipTsc) execFileSync("node_modules/.bin/tsc", ["-p", "."], { stdio: "inherit" });
 
-rmSync("dist", { recursive: true, force: true });
-await build({
-  entryPoints: { berth: "src/bin/berth.ts", berthd: "src/bin/berthd.ts" },
-  outdir: "dist",
+const common = {
   bundle: true,
-  splitting: true,
-  format: "esm",
   platform: "node",
   target: "node20",
   sourcemap: "linked",
-  chunkNames: "chunks/[name]-[hash]",
   external: ["better-sqlite3", "node-unix-socket", "*.node"],
-  banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
-  },
   logLevel: "warning",
-});
-chmodSync("dist/berth.js", 0o755);
+};
+
+rmSync("dist", { recursive: true, force: true });
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: { berth: "src/bin/berth.ts" },
+    outdir: "dist",
+    outExtension: { ".js": ".cjs" },
+    format: "cjs",
+    define: { "import.meta.url": "__berthBundleUrl" },
+    banner: { js: "#!/usr/bin/env node\nconst __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
+  build({
+    ...common,
+    entryPoints: { berthd: "src/bin/berthd.ts" },
+    outdir: "dist",
+    splitting: true,
+    format: "esm",
+    chunkNames: "chunks/[name]-[hash]",
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
+    },
+  }),
+]);
+chmodSync("dist/berth.cjs", 0o755);
 chmodSync("dist/berthd.js", 0o755);

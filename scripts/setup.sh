@@ -30,7 +30,7 @@ echo "setup: build"
 node scripts/build.mjs
 
 if [ "$(id -u)" = 0 ]; then
-  ln -sf "$root/dist/berth.js" /usr/local/bin/berth
+  ln -sf "$root/dist/berth.cjs" /usr/local/bin/berth
   ln -sf "$root/dist/berthd.js" /usr/local/bin/berthd
   echo "setup: berth and berthd are on PATH ($(command -v berth), $(command -v berthd))"
 fi

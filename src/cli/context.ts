@@ -30,9 +30,16 @@ export function createContext(globals: GlobalOptions, commandPath: string, bundl
   let connected: Promise<EngineClient> | undefined;
   return {
     globals,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    // Getters: touching process.stdin builds its stream (a few ms), so only commands that read it pay.
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
     prog: "berth",
     commandPath,
     client() {

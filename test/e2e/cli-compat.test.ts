@@ -58,7 +58,7 @@ after(async () => {
 async function both(args: string[]): Promise<void> {
   const env = { ...process.env, BERTH_NO_AUTOSTART: "1", DOCKER_CONFIG: dir, TZ: "UTC" };
   const d = await run("/usr/local/bin/docker", ["-H", `unix://${sock}`, ...args], { env });
-  const b = await run(process.execPath, [join(process.cwd(), "dist/berth.js"), "-H", `unix://${sock}`, ...args], { env });
+  const b = await run(process.execPath, [join(process.cwd(), "dist/berth.cjs"), "-H", `unix://${sock}`, ...args], { env });
   const norm = (s: string): string => s.replace(/docker/g, "berth").replace(/Docker/g, "berth");
   assert.equal(norm(b.stdout), norm(d.stdout), `stdout of ${args.join(" ")}`);
   assert.equal(norm(b.stderr), norm(d.stderr), `stderr of ${args.join(" ")}`);

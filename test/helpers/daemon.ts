@@ -18,7 +18,7 @@ import { run, type RunOptions, type RunResult } from "./run.js";
 /** The repository root (this module runs compiled, from out/test/helpers). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const BERTHD_JS = path.join(REPO_ROOT, "dist", "berthd.js");
-export const BERTH_JS = path.join(REPO_ROOT, "dist", "berth.js");
+export const BERTH_JS = path.join(REPO_ROOT, "dist", "berth.cjs");
 export const DOCKER_CLI = process.env["BERTH_TEST_DOCKER_CLI"] ?? "/usr/local/bin/docker";
 
 /**
