@@ -16,7 +16,8 @@
  * Each side's own paths become <daemon-dir> and <tmp>.
  * Relative and absolute times are always normalised. Variables in arguments: ${tmp} (the side's own
  * temp dir), ${busybox}, ${rootfs}, ${docker-saved} (fixture files), ${id:REF} (sha256:…), ${hex:REF},
- * ${short:REF} (12 hex), ${mark:NAME}. The regexes apply to stdout+stderr of both sides.
+ * ${short:REF} (12 hex), ${mark:NAME}, and ${p} (a per-side name prefix, shown as <p>, for scenarios where both
+ * sides share one daemon). The regexes apply to stdout+stderr of both sides (after path/prefix placeholders).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -170,6 +171,9 @@ function localPaths(r: RunResult, side: Side): RunResult {
   const subs: [string, string][] = [[side.daemon.dir, "<daemon-dir>"]];
   const tmp = side.vars.get("tmp");
   if (tmp !== undefined) subs.push([tmp, "<tmp>"]);
+  // One daemon shared by both sides: each side names its objects with its own prefix ${p}.
+  const prefix = side.vars.get("p");
+  if (prefix !== undefined) subs.push([prefix, "<p>"]);
   const f = (s: string): string => subs.reduce((acc, [from, to]) => acc.split(from).join(to), s);
   return { code: r.code, stdout: f(r.stdout), stderr: f(r.stderr) };
 }
