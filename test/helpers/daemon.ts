@@ -9,7 +9,7 @@
  *   const s = await d.docker(["images", "-q"]);
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ping, rawRequest, type RawRequest, type RawResponse } from "./http.js";
@@ -34,6 +34,8 @@ export interface BerthdOptions {
   args?: string[];
   /** How long to wait for /_ping; default 20 s. */
   startTimeoutMs?: number;
+  /** Extra environment for the daemon (e.g. a PATH without conmon). */
+  daemonEnv?: NodeJS.ProcessEnv;
 }
 
 /** The bits of node:test's TestContext the harness uses. */
@@ -102,7 +104,7 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
 
   const spawnDaemon = async (): Promise<void> => {
     const fd = openSync(logFile, "a");
-    const c = spawn(REFERENCE_DOCKERD ? "dockerd" : process.execPath, daemonArgs, { env, stdio: ["ignore", fd, fd] });
+    const c = spawn(REFERENCE_DOCKERD ? "dockerd" : process.execPath, daemonArgs, { env: { ...env, ...opts.daemonEnv }, stdio: ["ignore", fd, fd] });
     closeSync(fd);
     child = c;
     exited = new Promise((resolve) => c.once("exit", () => resolve()));
@@ -165,7 +167,11 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
     cleanup: async () => {
       if (cleaned) return;
       cleaned = true;
+      // Containers outlive their daemon (conmon owns them): remove them through the API while it answers,
+      // then kill whatever is left under this daemon's dirs.
+      if (child !== undefined && child.exitCode === null && child.signalCode === null) await removeAllContainers(socket);
       await stop();
+      killLeftovers(dir, execRoot);
       unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -184,6 +190,38 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
     throw e;
   }
   return d;
+}
+
+async function removeAllContainers(socket: string): Promise<void> {
+  try {
+    const r = await rawRequest(socket, { method: "GET", path: "/containers/json?all=1" });
+    if (r.status !== 200) return;
+    const list = JSON.parse(r.body.toString("utf8")) as Array<{ Id: string }>;
+    await Promise.all(list.map((c) => rawRequest(socket, { method: "DELETE", path: `/containers/${c.Id}?force=1&v=1` }).catch(() => undefined)));
+  } catch {
+    // the daemon is gone or has no containers API: killLeftovers does the rest
+  }
+}
+
+/** Kills conmon/runtime processes started for this daemon and force-deletes the runtime's containers. */
+function killLeftovers(dir: string, execRoot: string): void {
+  for (const rt of ["runc", "crun"]) {
+    const root = path.join(execRoot, rt);
+    if (!existsSync(root)) continue;
+    const ls = spawnSync(rt, ["--root", root, "list", "-q"], { encoding: "utf8" });
+    for (const id of (ls.stdout ?? "").split("\n").filter((x) => x !== "")) {
+      spawnSync(rt, ["--root", root, "kill", "--all", id, "KILL"], { encoding: "utf8" });
+      spawnSync(rt, ["--root", root, "delete", "--force", id], { encoding: "utf8" });
+    }
+  }
+  for (const pid of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (cmd.includes(dir) && Number(pid) !== process.pid && /conmon|runc|crun/.test(cmd.split("\0")[0] ?? "")) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // exited meanwhile
+    }
+  }
 }
 
 function readLog(file: string): string {
