@@ -3,11 +3,16 @@
  * zstd, bzip2 and xz run Debian's `zstd`, `bzip2` and `xz` commands. A corrupt or truncated input
  * always ends the output stream with an error, never with a silently short stream.
  */
-import { spawn } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { PassThrough, Readable } from "node:stream";
-import { createGunzip, createGzip, constants as zc } from "node:zlib";
 import { InvalidArgumentError } from "../errdefs/index.js";
 import { toIterator, type ByteInput } from "./byte-source.js";
+
+// node:zlib and node:child_process are loaded on first use: an idle daemon that never (de)compresses
+// stays about 3 MB smaller.
+const zlib = (): typeof import("node:zlib") => process.getBuiltinModule("node:zlib");
+const spawnPiped = (cmd: string, args: string[]): ChildProcessWithoutNullStreams =>
+  process.getBuiltinModule("node:child_process").spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
 
 export type Compression = "none" | "gzip" | "zstd" | "bzip2" | "xz";
 
@@ -60,7 +65,7 @@ function joined(head: Buffer, rest: AsyncIterator<Uint8Array | string>): Readabl
 /** Pipes `input` through a command; the output errors unless the command exits 0. */
 export function throughCommand(input: Readable, argv: string[], what: string): Readable {
   const [cmd, ...args] = argv as [string, ...string[]];
-  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawnPiped(cmd, args);
   const out = new PassThrough();
   out.on("error", () => undefined); // readers see it through iteration; never an unhandled 'error'
   let stderr = "";
@@ -93,7 +98,7 @@ export function throughCommand(input: Readable, argv: string[], what: string): R
 }
 
 function gunzip(input: Readable): Readable {
-  const z = createGunzip();
+  const z = zlib().createGunzip();
   input.on("error", (e) => z.destroy(e));
   z.on("close", () => input.destroy());
   const wrapped = new PassThrough();
@@ -132,7 +137,7 @@ export function compress(input: ByteInput, compression: "none" | "gzip" | "zstd"
   const raw = input instanceof Readable ? input : joined(Buffer.alloc(0), toIterator(input));
   if (compression === "none") return raw;
   if (compression === "zstd") return throughCommand(raw, ["zstd", "-c", "-q", `-${level ?? 3}`], "zstd");
-  const z = createGzip({ level: level ?? zc.Z_DEFAULT_COMPRESSION });
+  const z = zlib().createGzip({ level: level ?? zlib().constants.Z_DEFAULT_COMPRESSION });
   raw.on("error", (e) => z.destroy(e));
   return raw.pipe(z);
 }
