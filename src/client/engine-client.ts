@@ -4,9 +4,13 @@
  * with `/vX.Y`. Errors: a daemon error answer becomes DaemonError; no answer becomes ConnectError.
  */
 import { compareVersions } from "../util/version.js";
-import http from "node:http";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, RequestOptions as HttpRequestOptions } from "node:http";
 import type { Readable } from "node:stream";
+import { exchange, WireConnectError, type WireResponse } from "./wire.js";
+
+/** node:http is loaded only for streamed requests (see wire.ts for why). */
+const http = (): typeof import("node:http") => process.getBuiltinModule("node:http");
+const CONNECT_CODES = ["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EHOSTUNREACH"];
 
 export const MAX_API_VERSION = "1.44";
 
@@ -71,9 +75,8 @@ export class EngineClient {
   /** The negotiated API version (pings the daemon the first time). */
   apiVersion(): Promise<string> {
     if (this.version !== undefined) return Promise.resolve(this.version);
-    this.negotiating ??= this.raw("GET", "/_ping", {}).then(async (res) => {
-      await drain(res);
-      const server = headerString(res, "api-version");
+    this.negotiating ??= this.simple("GET", "/_ping", {}).then((res) => {
+      const server = res.headers["api-version"];
       this.version = server !== undefined && compareVersions(server, MAX_API_VERSION) < 0 ? server : MAX_API_VERSION;
       return this.version;
     });
@@ -93,8 +96,15 @@ export class EngineClient {
   }
 
   async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.request(method, path, opts);
-    const text = (await readAll(res)).toString("utf8");
+    let text: string;
+    if (isReadable(opts.body)) {
+      text = (await readAll(await this.request(method, path, opts))).toString("utf8");
+    } else {
+      const full = opts.unversioned ? path : `/v${await this.apiVersion()}${path}`;
+      const res = await this.simple(method, full, opts);
+      text = res.body.toString("utf8");
+      if (res.status >= 400) throw new DaemonError(errorMessage(text, res.status), res.status);
+    }
     return (text.trim() === "" ? undefined : JSON.parse(text)) as T;
   }
 
@@ -104,11 +114,30 @@ export class EngineClient {
 
   async ping(): Promise<boolean> {
     try {
-      const res = await this.raw("GET", "/_ping", {});
-      await drain(res);
-      return (res.statusCode ?? 0) < 500;
+      const res = await this.simple("GET", "/_ping", {});
+      return res.status < 500;
     } catch {
       return false;
+    }
+  }
+
+  /** A request with an in-memory body whose answer is read whole, over node:net (wire.ts). */
+  private async simple(method: string, path: string, opts: RequestOptions): Promise<WireResponse> {
+    const headers: Record<string, string> = { Host: "api.moby.localhost", "User-Agent": "berth-cli", ...opts.headers };
+    let payload: string | Buffer | undefined;
+    const b = opts.body;
+    if (b !== undefined) {
+      if (typeof b === "string" || Buffer.isBuffer(b)) payload = b;
+      else {
+        payload = JSON.stringify(b);
+        headers["Content-Type"] ??= "application/json";
+      }
+    }
+    try {
+      return await exchange(this.endpoint, method, path + encodeQuery(opts.query), headers, payload);
+    } catch (e) {
+      if (e instanceof WireConnectError && CONNECT_CODES.includes(e.code ?? "")) throw new ConnectError(this.host, { cause: e });
+      throw e;
     }
   }
 
@@ -128,10 +157,10 @@ export class EngineClient {
     }
     return new Promise((resolve, reject) => {
       // servername "" skips the agent's TLS server-name guess (an IP-literal regexp costing ~5 ms per start).
-      const reqOpts: http.RequestOptions & { servername: string } = { ...this.endpoint, method, path: path + qs, headers, agent: false, servername: "" };
-      const req = http.request(reqOpts, resolve);
+      const reqOpts: HttpRequestOptions & { servername: string } = { ...this.endpoint, method, path: path + qs, headers, agent: false, servername: "" };
+      const req = http().request(reqOpts, resolve);
       req.on("error", (e: NodeJS.ErrnoException) => {
-        if (["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EHOSTUNREACH"].includes(e.code ?? "")) reject(new ConnectError(this.host, { cause: e }));
+        if (CONNECT_CODES.includes(e.code ?? "")) reject(new ConnectError(this.host, { cause: e }));
         else reject(e);
       });
       if (payload === undefined) req.end();
@@ -148,10 +177,6 @@ function isReadable(x: unknown): x is Readable {
   return typeof x === "object" && x !== null && typeof (x as { pipe?: unknown }).pipe === "function";
 }
 
-function headerString(res: IncomingMessage, name: string): string | undefined {
-  const v = res.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 export { compareVersions };
 
@@ -173,7 +198,7 @@ function errorMessage(text: string, code: number): string {
     // not JSON
   }
   const t = text.trim();
-  return t !== "" ? t : `${code} ${http.STATUS_CODES[code] ?? ""}`.trim();
+  return t !== "" ? t : `${code} ${http().STATUS_CODES[code] ?? ""}`.trim();
 }
 
 export async function readAll(stream: Readable): Promise<Buffer> {
@@ -182,11 +207,6 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function drain(stream: Readable): Promise<void> {
-  for await (const _ of stream) {
-    // discard
-  }
-}
 
 /** Splits a stream of newline-delimited JSON values (docker's streaming responses). */
 export async function* jsonLines<T>(stream: Readable): AsyncGenerator<T> {

@@ -1,0 +1,98 @@
+/**
+ * A small HTTP/1.1 exchange over node:net for requests whose body is in memory and whose answer is read
+ * whole (pings and JSON calls: most CLI commands). node:http costs about 7 ms to load at CLI start, which
+ * is a tenth of `berth version`; streaming requests and hijacks still use node:http. One request per
+ * connection (`Connection: close`); responses are framed by Content-Length, chunked encoding or close.
+ */
+import { connect, type Socket } from "node:net";
+
+export interface WireEndpoint {
+  socketPath?: string;
+  hostname?: string;
+  port?: number;
+}
+
+export interface WireResponse {
+  status: number;
+  /** Header names in lower case; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** A failure to reach the daemon (as opposed to a bad answer), with the socket error's code. */
+export class WireConnectError extends Error {
+  constructor(readonly code: string | undefined, options?: ErrorOptions) {
+    super(`connect failed${code ? `: ${code}` : ""}`, options);
+  }
+}
+
+export function exchange(ep: WireEndpoint, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<WireResponse> {
+  return new Promise((resolve, reject) => {
+    const sock: Socket = ep.socketPath !== undefined ? connect(ep.socketPath) : connect(ep.port ?? 2375, ep.hostname ?? "localhost");
+    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
+    let head = `${method} ${path} HTTP/1.1\r\n`;
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === "host")) head += "Host: localhost\r\n"; // HTTP/1.1 requires one
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    if (payload !== undefined || method === "POST" || method === "PUT") head += `Content-Length: ${payload?.length ?? 0}\r\n`;
+    head += "Connection: close\r\n\r\n";
+    const chunks: Buffer[] = [];
+    let connected = false;
+    sock.on("connect", () => {
+      connected = true;
+      sock.write(payload === undefined ? head : Buffer.concat([Buffer.from(head, "latin1"), payload]));
+    });
+    sock.on("data", (c: Buffer) => chunks.push(c));
+    sock.on("error", (e: NodeJS.ErrnoException) => {
+      if (!connected) reject(new WireConnectError(e.code, { cause: e }));
+      else if (e.code !== "ECONNRESET" || chunks.length === 0) reject(e);
+    });
+    sock.on("close", () => {
+      try {
+        resolve(parseResponse(Buffer.concat(chunks)));
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  });
+}
+
+/** Parses a complete HTTP/1.1 response (the connection has closed). */
+export function parseResponse(raw: Buffer): WireResponse {
+  const end = raw.indexOf("\r\n\r\n");
+  if (end < 0) throw new Error(connectionClosedMessage(raw));
+  const lines = raw.toString("latin1", 0, end).split("\r\n");
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "");
+  if (!m) throw new Error(`malformed HTTP response: ${JSON.stringify(lines[0] ?? "")}`);
+  const headers: Record<string, string> = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(":");
+    if (i <= 0) continue;
+    const k = l.slice(0, i).trim().toLowerCase();
+    const v = l.slice(i + 1).trim();
+    headers[k] = headers[k] === undefined ? v : `${headers[k]}, ${v}`;
+  }
+  let body = raw.subarray(end + 4);
+  if ((headers["transfer-encoding"] ?? "").toLowerCase().includes("chunked")) body = dechunk(body);
+  else if (headers["content-length"] !== undefined) body = body.subarray(0, Number(headers["content-length"]));
+  return { status: Number(m[1]), headers, body };
+}
+
+function dechunk(b: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let pos = 0;
+  for (;;) {
+    const eol = b.indexOf("\r\n", pos);
+    if (eol < 0) throw new Error("truncated chunked response");
+    const size = parseInt(b.toString("latin1", pos, eol).split(";")[0] ?? "", 16);
+    if (!Number.isFinite(size)) throw new Error("malformed chunked response");
+    if (size === 0) return Buffer.concat(out);
+    const start = eol + 2;
+    if (start + size > b.length) throw new Error("truncated chunked response");
+    out.push(b.subarray(start, start + size));
+    pos = start + size + 2;
+  }
+}
+
+function connectionClosedMessage(raw: Buffer): string {
+  return raw.length === 0 ? "the daemon closed the connection without answering" : "truncated HTTP response";
+}
