@@ -10,6 +10,7 @@ import { kindOf } from "../errdefs/index.js";
 import type { Logger } from "../util/log.js";
 import type { Backend } from "./backend.js";
 import { errorBody, httpStatusOf } from "./errors.js";
+import { registerContainerRoutes } from "./routes/containers.js";
 import { registerImageRoutes, type ImageRouteOptions } from "./routes/images.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { Router, type ApiRequest } from "./router.js";
@@ -46,6 +47,7 @@ export function buildRouter(backend: Backend, opts: ImageRouteOptions = {}): Rou
   const r = new Router();
   registerSystemRoutes(r, backend);
   registerImageRoutes(r, backend, opts);
+  registerContainerRoutes(r, backend);
   return r;
 }
 

@@ -25,6 +25,19 @@ export const commands: readonly CommandEntry[] = [
   { path: ["image", "save"], aliases: [["save"]], usage: "[OPTIONS] IMAGE [IMAGE...]", short: "Save one or more images to a tar archive (streamed to STDOUT by default)", load: () => import("./commands/save.js") },
   { path: ["image", "load"], aliases: [["load"]], usage: "[OPTIONS]", short: "Load an image from a tar archive or STDIN", load: () => import("./commands/load.js") },
   { path: ["image", "prune"], usage: "[OPTIONS]", short: "Remove unused images", load: () => import("./commands/image-prune.js") },
+  { path: ["container", "stop"], aliases: [["stop"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Stop one or more running containers", load: () => import("./commands/stop.js") },
+  { path: ["container", "restart"], aliases: [["restart"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Restart one or more containers", load: () => import("./commands/restart.js") },
+  { path: ["container", "kill"], aliases: [["kill"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Kill one or more running containers", load: () => import("./commands/kill.js") },
+  { path: ["container", "rm"], aliases: [["container", "remove"], ["rm"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Remove one or more containers", load: () => import("./commands/rm.js") },
+  { path: ["container", "pause"], aliases: [["pause"]], usage: "CONTAINER [CONTAINER...]", short: "Pause all processes within one or more containers", load: () => import("./commands/pause.js") },
+  { path: ["container", "unpause"], aliases: [["unpause"]], usage: "CONTAINER [CONTAINER...]", short: "Unpause all processes within one or more containers", load: () => import("./commands/unpause.js") },
+  { path: ["container", "rename"], aliases: [["rename"]], usage: "CONTAINER NEW_NAME", short: "Rename a container", load: () => import("./commands/rename.js") },
+  { path: ["container", "wait"], aliases: [["wait"]], usage: "CONTAINER [CONTAINER...]", short: "Block until one or more containers stop, then print their exit codes", load: () => import("./commands/wait.js") },
+  { path: ["container", "diff"], aliases: [["diff"]], usage: "CONTAINER", short: "Inspect changes to files or directories on a container's filesystem", load: () => import("./commands/diff.js") },
+  { path: ["container", "top"], aliases: [["top"]], usage: "CONTAINER [ps OPTIONS]", short: "Display the running processes of a container", load: () => import("./commands/top.js") },
+  { path: ["container", "port"], aliases: [["port"]], usage: "CONTAINER [PRIVATE_PORT[/PROTO]]", short: "List port mappings or a specific mapping for the container", load: () => import("./commands/port.js") },
+  { path: ["container", "ls"], aliases: [["container", "list"], ["container", "ps"], ["ps"]], usage: "[OPTIONS]", short: "List containers", load: () => import("./commands/ps.js") },
+  { path: ["container", "prune"], usage: "[OPTIONS]", short: "Remove all stopped containers", load: () => import("./commands/container-prune.js") },
 ];
 
 export interface Resolved {

@@ -53,6 +53,46 @@ export function findBinary(name: string): string | undefined {
   return undefined;
 }
 
+/** The container service: one conmon per container, runc state under <exec-root>/runc. */
+async function openContainers(o: {
+  config: DaemonConfig;
+  log: Logger;
+  state: import("../state/index.js").StateDb;
+  images: import("../images/index.js").ImageService;
+  snapshotter: import("../snapshots/index.js").Snapshotter;
+  driver: StorageDriverName;
+  runtimePath: string;
+  bus: EventBus;
+}): Promise<import("../containers/index.js").ContainerService> {
+  const { ContainerRuntime } = await import("../runtime/index.js");
+  const { ContainerService } = await import("../containers/index.js");
+  const conmon = findBinary("conmon");
+  const initBinary = findBinary("tini-static") ?? findBinary("catatonit");
+  const runtime = new ContainerRuntime({
+    runtimeBinary: o.runtimePath,
+    runtimeRoot: path.join(o.config.execRoot, "runc"),
+    ...(conmon ? { conmonBinary: conmon } : {}),
+    log: o.log.child({ module: "runtime" }),
+  });
+  const containers = new ContainerService({
+    state: o.state,
+    images: o.images,
+    snapshotter: o.snapshotter,
+    runtime,
+    dataRoot: o.config.dataRoot,
+    execRoot: o.config.execRoot,
+    driver: o.driver === "overlay2" ? "overlay2" : o.driver,
+    log: o.log.child({ module: "containers" }),
+    emit: (action, id, attributes) => o.bus.publish("container", action, { ID: id, Attributes: attributes }),
+    ...(conmon ? {} : { unavailable: "conmon not found in PATH: berthd needs conmon (Debian package conmon) to run containers" }),
+    ...(initBinary ? { initBinary } : {}),
+  });
+  o.images.setInUse((imageId) => containers.imageUse(imageId));
+  o.images.setSnapshotRoots(() => containers.snapshotKeys());
+  await containers.recover();
+  return containers;
+}
+
 export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaemon> {
   const config = opts.config;
   const log = opts.log ?? Logger.create(config.logLevel);
@@ -104,6 +144,9 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     const gc = await images.recover();
     log.debug("recovered images", { gc });
 
+    const containers = await openContainers({ config, log, state, images, snapshotter, driver, runtimePath, bus });
+    cleanups.push(() => containers.close());
+
     const id = await engineId(config.dataRoot);
     const runtimeVersion = runtimeComponent(config.runtime, runtimePath);
     const system = new SystemService({
@@ -122,9 +165,17 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
         },
         diskUsage: (v) => images.diskUsage(v),
       },
+      containers: {
+        counts: async () => containers.counts(),
+        diskUsage: async () => {
+          const ctx: RequestContext = { apiVersion: "1.44", signal: new AbortController().signal };
+          return containers.list({ all: true, size: true, filters: {} }, ctx);
+        },
+      },
     });
     const backend: Backend = {
       images,
+      containers,
       system,
       events: {
         stream: (o, ctx) => {

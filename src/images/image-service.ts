@@ -92,6 +92,11 @@ export class ImageService {
     this.snapshotRootsHook = fn;
   }
 
+  /** For containers/ (commit): runs fn with the shared image core (store, content, snapshotter, lock). */
+  async withCore<T>(fn: (core: ImageCore) => Promise<T>): Promise<T> {
+    return fn(this.core);
+  }
+
   /** Image id for what the user typed (id, prefix, name[:tag], name@digest). NoSuchImageError otherwise. */
   resolve(ref: string): string {
     return resolveImageId(this.store, ref);

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { snapshotsMigration } from "./migrations/0001-snapshots.js";
 import { imagesMigration } from "./migrations/0002-images.js";
+import { containersMigration } from "./migrations/0003-containers.js";
 
 export interface Migration {
   version: number;
@@ -9,4 +10,4 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
-export const migrations: readonly Migration[] = [snapshotsMigration, imagesMigration];
+export const migrations: readonly Migration[] = [snapshotsMigration, imagesMigration, containersMigration];

@@ -1,0 +1,893 @@
+/**
+ * ContainerService: the container lifecycle behind the Engine API. Records live in SQLite
+ * (ContainerStore); each running container has one conmon (ContainerRuntime), so containers outlive
+ * berthd; exits come back as conmon's exit files, watched here and reconciled at start.
+ *
+ * Dirs: <data-root>/containers/<id>/ (config.json, rootfs mount point, hosts, hostname, resolv.conf,
+ * <id>-json.log), <exec-root>/c/<id12>/ (conmon's pidfiles, attach socket, ctl fifo), <exec-root>/exits/.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rename as renameFile, stat } from "node:fs/promises";
+import * as path from "node:path";
+import type { Readable } from "node:stream";
+import type {
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerPruneResponse,
+  ContainerSummary,
+  ContainerTopResponse,
+  ContainerWaitResponse,
+  ContainerStats,
+  ContainerUpdateResponse,
+  ContainerChange,
+  ExecCreateRequest,
+  ExecInspect,
+  HostConfig,
+  PathStat,
+} from "../api/types/containers.js";
+import { ConflictError, InvalidArgumentError, NotImplementedError, NotModifiedError, messageOf, BerthError } from "../errdefs/index.js";
+import type { ImageService } from "../images/index.js";
+import { isMounted, mountAll, unmountRecursive } from "../mount/index.js";
+import { parseFamiliarNamed } from "./image-ref.js";
+import { readLog, readOomKilled, type ContainerRuntime, type LogEntry } from "../runtime/index.js";
+import { parseSignal } from "../runtime/index.js";
+import type { Snapshotter } from "../snapshots/index.js";
+import type { StateDb } from "../state/index.js";
+import type { Logger } from "../util/log.js";
+import { ContainerStore, emptyRunState, type ContainerRecord } from "./container-store.js";
+import { containerHosts, containerResolvConf } from "./etc-files.js";
+import { formatLogs } from "./format-logs.js";
+import { mergeConfig } from "./merge-config.js";
+import { generateName, normalizeName } from "./names.js";
+import { RestartBackoff, shouldRestart } from "./restart-policy.js";
+import { sizeOption, specInput } from "./spec-input.js";
+import { validateHostConfig } from "./validate-host-config.js";
+import { inspectView, summaryView, type ContainerPaths } from "./views.js";
+
+// The Engine API's shapes, restated structurally: containers/ sits below api/ (api/backend.ts's
+// ContainersBackend is satisfied without importing it, as images/ does for ImagesBackend).
+type Filters = Record<string, string[]>;
+interface RequestContext {
+  apiVersion: string;
+  signal: AbortSignal;
+}
+interface LogsOptions {
+  follow: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  since?: number;
+  until?: number;
+  timestamps: boolean;
+  tail?: number;
+  details: boolean;
+}
+interface StreamSession {
+  readonly tty: boolean;
+  run(io: { stdin: Readable | null; output: (stream: 1 | 2, chunk: Buffer) => void; signal: AbortSignal }): Promise<void>;
+}
+
+export type ContainerEmit = (action: string, id: string, attributes: Record<string, string>) => void;
+
+export interface ContainerServiceOptions {
+  state: StateDb;
+  images: ImageService;
+  snapshotter: Snapshotter;
+  runtime: ContainerRuntime;
+  dataRoot: string;
+  execRoot: string;
+  /** "overlay2" | "native", for inspect's GraphDriver. */
+  driver: string;
+  log: Logger;
+  emit: ContainerEmit;
+  /** A reason containers cannot run on this host (e.g. conmon missing): start fails with it. */
+  unavailable?: string;
+  initBinary?: string;
+}
+
+interface Waiter {
+  condition: "not-running" | "next-exit" | "removed";
+  resolve: (r: ContainerWaitResponse) => void;
+}
+
+const LOG_MAX_SIZE = 10 * 1024 * 1024;
+const LOG_MAX_FILES = 3;
+
+export class ContainerService {
+  readonly store: ContainerStore;
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly backoff = new Map<string, RestartBackoff>();
+  private readonly stopping = new Set<string>();
+  private readonly starting = new Map<string, Promise<void>>();
+  private watcher: { close(): void } | undefined;
+  private rotateTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: ContainerServiceOptions) {
+    this.store = new ContainerStore(o.state);
+    mkdirSync(this.exitDir, { recursive: true });
+  }
+
+  private get exitDir(): string {
+    return path.join(this.o.execRoot, "exits");
+  }
+  private bundleDir(id: string): string {
+    return path.join(this.o.dataRoot, "containers", id);
+  }
+  private stateDir(id: string): string {
+    return path.join(this.o.execRoot, "c", id.slice(0, 12));
+  }
+  private paths(id: string): ContainerPaths {
+    const b = this.bundleDir(id);
+    return { bundleDir: b, logPath: path.join(b, `${id}-json.log`), hostsPath: path.join(b, "hosts"), hostnamePath: path.join(b, "hostname"), resolvConfPath: path.join(b, "resolv.conf") };
+  }
+  private cgroupsPath(id: string): string {
+    return `/berth/${id}`;
+  }
+
+  /** Reconciles records with conmon and the runtime, then watches exits. Call once at daemon start. */
+  async recover(): Promise<void> {
+    for (const rec of this.store.all()) {
+      if (rec.status === "removing") {
+        await this.cleanupRemoved(rec).catch((e) => this.o.log.warn("removing a half-removed container failed", { id: rec.id, err: messageOf(e) }));
+        continue;
+      }
+      if (rec.status !== "running" && rec.status !== "paused" && rec.status !== "restarting") continue;
+      const code = await this.o.runtime.readExitCode(this.exitDir, rec.id);
+      if (code !== undefined) continue; // the watcher below handles it with its real exit code
+      const st = await this.o.runtime.state(rec.id);
+      if (st && (st.status === "running" || st.status === "paused") && this.o.runtime.conmonAlive(this.stateDir(rec.id))) continue;
+      await this.onExit(rec.id, 255, "container's monitor is gone");
+    }
+    this.watcher = this.o.runtime.watchExits(this.exitDir, (id, code) => {
+      void this.onExit(id, code).catch((e) => this.o.log.warn("exit handling failed", { id, err: messageOf(e) }));
+    });
+    // Restart policies "always" and "unless-stopped" apply at daemon start too.
+    for (const rec of this.store.all()) {
+      const p = rec.hostConfig.RestartPolicy?.Name;
+      if (rec.status === "exited" && (p === "always" || (p === "unless-stopped" && !rec.state.ManuallyStopped))) {
+        void this.startRecord(rec.id).catch((e) => this.o.log.warn("restart at daemon start failed", { id: rec.id, err: messageOf(e) }));
+      }
+    }
+    this.rotateTimer = setInterval(() => void this.rotateLogs(), 5_000);
+    this.rotateTimer.unref();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    if (this.rotateTimer) clearInterval(this.rotateTimer);
+  }
+
+  imageUse(imageId: string): { containerId: string; running: boolean } | undefined {
+    let found: { containerId: string; running: boolean } | undefined;
+    for (const r of this.store.all()) {
+      if (r.imageId !== imageId) continue;
+      const running = r.status === "running" || r.status === "paused";
+      if (!found || (running && !found.running)) found = { containerId: r.id, running };
+    }
+    return found;
+  }
+
+  snapshotKeys(): string[] {
+    return this.store.all().map((r) => r.snapshotKey);
+  }
+
+  counts(): { total: number; running: number; paused: number; stopped: number } {
+    const all = this.store.all();
+    const running = all.filter((r) => r.status === "running").length;
+    const paused = all.filter((r) => r.status === "paused").length;
+    return { total: all.length, running, paused, stopped: all.length - running - paused };
+  }
+
+  private emit(action: string, rec: ContainerRecord, extra: Record<string, string> = {}): void {
+    this.o.emit(action, rec.id, { ...(rec.config.Labels ?? {}), image: rec.image, name: rec.name.slice(1), ...extra });
+  }
+
+  // ---- create -------------------------------------------------------------------------------------
+
+  async create(body: ContainerCreateRequest, opts: { name?: string; platform?: string }, _ctx: RequestContext): Promise<ContainerCreateResponse> {
+    if (typeof body !== "object" || body === null) throw new InvalidArgumentError("config cannot be empty in order to create a container");
+    if (!body.Image) throw new InvalidArgumentError("No command specified");
+    const hc: HostConfig = { ...(body.HostConfig ?? {}) };
+    validateHostConfig(hc);
+    let img;
+    try {
+      img = this.o.images.get(body.Image);
+    } catch (e) {
+      if (e instanceof BerthError && e.kind === "not-found") throw new (e.constructor as new (ref: string) => BerthError)(parseFamiliarNamed(body.Image));
+      throw e;
+    }
+    const { HostConfig: _h, NetworkingConfig: _n, ...userCfg } = body;
+    const config = mergeConfig(userCfg, img.config.config);
+    if ((config.Entrypoint ?? []).length === 0 && (config.Cmd ?? []).length === 0) throw new InvalidArgumentError("No command specified");
+    if (config.WorkingDir && !config.WorkingDir.startsWith("/")) {
+      throw new InvalidArgumentError(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
+    }
+    if (hc.AutoRemove && hc.RestartPolicy?.Name && hc.RestartPolicy.Name !== "no") throw new InvalidArgumentError("can't create 'AutoRemove' container with restart policy");
+    const id = randomBytes(32).toString("hex");
+    config.Hostname ||= id.slice(0, 12);
+    let name: string;
+    if (opts.name !== undefined && opts.name !== "") name = normalizeName(opts.name);
+    else {
+      name = `/${generateName()}`;
+      for (let i = 1; this.store.nameInUse(name) !== undefined && i < 10; i++) name = `/${generateName(i)}`;
+    }
+    hc.LogConfig = hc.LogConfig?.Type ? hc.LogConfig : { Type: "json-file", Config: hc.LogConfig?.Config ?? {} };
+    hc.NetworkMode ||= "default";
+    hc.RestartPolicy ??= { Name: "no", MaximumRetryCount: 0 };
+    const rec: ContainerRecord = {
+      id,
+      name,
+      image: body.Image,
+      imageId: img.id,
+      config: { ...config, Image: body.Image },
+      hostConfig: hc,
+      status: "created",
+      state: emptyRunState(),
+      restartCount: 0,
+      created: new Date().toISOString(),
+      snapshotKey: id,
+    };
+    // Name first (a 409 must leave nothing behind), then the snapshot, then the record.
+    const holder = this.store.nameInUse(name);
+    if (holder !== undefined) this.store.insert(rec); // throws docker's conflict message
+    const b = this.bundleDir(id);
+    try {
+      await this.o.snapshotter.prepare(id, img.topChainId, { labels: { "berth.container": id } });
+      mkdirSync(path.join(b, "rootfs"), { recursive: true, mode: 0o711 });
+      const p = this.paths(id);
+      writeFileSync(p.hostnamePath, `${config.Hostname}\n`);
+      writeFileSync(p.hostsPath, containerHosts(config.Hostname ?? ""));
+      writeFileSync(p.resolvConfPath, containerResolvConf(readHostResolv(), hc.Dns, hc.DnsOptions));
+      this.store.insert(rec);
+    } catch (e) {
+      await this.o.snapshotter.remove(id).catch(() => undefined);
+      rmSync(b, { recursive: true, force: true });
+      throw e;
+    }
+    this.emit("create", rec);
+    return { Id: id, Warnings: [] };
+  }
+
+  // ---- start / exit -------------------------------------------------------------------------------
+
+  async start(ref: string, _ctx: RequestContext): Promise<void> {
+    const rec = this.store.lookup(ref);
+    if (rec.status === "running") throw new NotModifiedError("container already started");
+    if (rec.status === "paused") throw new ConflictError("cannot start a paused container, try unpause instead");
+    if (rec.status === "removing") throw new ConflictError(`container is marked for removal and cannot be started`);
+    this.stopping.delete(rec.id);
+    await this.startRecord(rec.id);
+  }
+
+  private startRecord(id: string): Promise<void> {
+    const running = this.starting.get(id);
+    if (running) return running;
+    const p = this.doStart(id).finally(() => this.starting.delete(id));
+    this.starting.set(id, p);
+    return p;
+  }
+
+  private async doStart(id: string): Promise<void> {
+    const rec = this.store.get(id);
+    if (!rec) return;
+    if (this.o.unavailable) {
+      rec.state.Error = this.o.unavailable;
+      this.store.update(rec);
+      throw new BerthError("unavailable", this.o.unavailable);
+    }
+    const p = this.paths(id);
+    const rootfs = path.join(p.bundleDir, "rootfs");
+    const stateDir = this.stateDir(id);
+    try {
+      if (!isMounted(rootfs)) await mountAll(await this.o.snapshotter.mounts(rec.snapshotKey), rootfs);
+      if (rec.config.WorkingDir) mkdirInRoot(rootfs, rec.config.WorkingDir);
+      const spec = specInput(rec, { rootfs, hostsPath: p.hostsPath, hostnamePath: p.hostnamePath, resolvConfPath: p.resolvConfPath, ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}) }, this.cgroupsPath(id));
+      const { buildSpec } = await import("../runtime/index.js");
+      await this.o.runtime.writeBundle(p.bundleDir, buildSpec(spec));
+      await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
+      const logType = rec.hostConfig.LogConfig?.Type ?? "json-file";
+      const handle = await this.o.runtime.create({
+        id,
+        bundleDir: p.bundleDir,
+        stateDir,
+        exitDir: this.exitDir,
+        ...(logType === "none" ? {} : { logPath: p.logPath }),
+        logSizeMax: 4 * sizeOption(rec.hostConfig.LogConfig?.Config?.["max-size"], LOG_MAX_SIZE),
+        terminal: rec.config.Tty === true,
+        stdin: rec.config.OpenStdin === true,
+        stdinOnce: rec.config.StdinOnce === true,
+      });
+      await this.attachPending(id);
+      await this.o.runtime.start(id);
+      const now = new Date().toISOString();
+      const fresh = this.store.get(id) ?? rec;
+      fresh.status = "running";
+      fresh.state = { ...fresh.state, Pid: handle.pid, StartedAt: now, Error: "", ExitCode: 0, OOMKilled: false, ManuallyStopped: false };
+      this.store.update(fresh);
+      this.emit("start", fresh);
+    } catch (e) {
+      await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
+      await unmountRecursive(rootfs).catch(() => undefined);
+      const msg = startErrorMessage(messageOf(e));
+      const fresh = this.store.get(id) ?? rec;
+      fresh.state = { ...fresh.state, Error: msg, ExitCode: exitCodeForStartError(msg) };
+      this.store.update(fresh);
+      this.failPendingAttach(id);
+      // docker removes a --rm container whose start failed (the CLI waits for condition=removed).
+      if (fresh.hostConfig.AutoRemove) await this.removeRecord(fresh).catch(() => undefined);
+      throw /executable file not found|no such file or directory|permission denied|exec format error|not a directory/i.test(msg) ? new InvalidArgumentError(msg) : new BerthError("internal", msg);
+    }
+  }
+
+  private async onExit(id: string, code: number, error = ""): Promise<void> {
+    const rec = this.store.get(id);
+    rmSync(path.join(this.exitDir, id), { force: true });
+    if (!rec || (rec.status !== "running" && rec.status !== "paused" && rec.status !== "restarting")) return;
+    const oom = await readOomKilled(this.stateDir(id), this.cgroupsPath(id)).catch(() => false);
+    await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
+    await unmountRecursive(path.join(this.bundleDir(id), "rootfs")).catch(() => undefined);
+    const ranMs = Date.now() - Date.parse(rec.state.StartedAt);
+    const manually = this.stopping.has(id) || rec.state.ManuallyStopped === true;
+    rec.status = "exited";
+    rec.state = { ...rec.state, Pid: 0, ExitCode: code, FinishedAt: new Date().toISOString(), OOMKilled: oom, Error: error };
+    this.store.update(rec);
+    if (oom) this.emit("oom", rec);
+    this.emit("die", rec, { exitCode: String(code) });
+    this.resolveWaiters(id, ["not-running", "next-exit"], code);
+    if (rec.hostConfig.AutoRemove && !manually) {
+      await this.removeRecord(rec).catch((e) => this.o.log.warn("auto-remove failed", { id, err: messageOf(e) }));
+      return;
+    }
+    if (!rec.hostConfig.AutoRemove && shouldRestart(rec.hostConfig.RestartPolicy, code, rec.restartCount, manually)) {
+      const b = this.backoff.get(id) ?? new RestartBackoff();
+      this.backoff.set(id, b);
+      const delay = b.next(ranMs);
+      rec.status = "restarting";
+      this.store.update(rec);
+      setTimeout(() => {
+        const cur = this.store.get(id);
+        if (!cur || cur.status !== "restarting") return;
+        cur.restartCount++;
+        this.store.update(cur);
+        this.emit("restart", cur);
+        void this.startRecord(id).catch((e) => {
+          const c2 = this.store.get(id);
+          if (c2 && c2.status === "restarting") {
+            c2.status = "exited";
+            this.store.update(c2);
+          }
+          this.o.log.warn("restart failed", { id, err: messageOf(e) });
+        });
+      }, delay).unref();
+    }
+  }
+
+  private resolveWaiters(id: string, conditions: Waiter["condition"][], code: number): void {
+    const list = this.waiters.get(id) ?? [];
+    const keep: Waiter[] = [];
+    for (const w of list) {
+      if (conditions.includes(w.condition)) w.resolve({ StatusCode: code, Error: null });
+      else keep.push(w);
+    }
+    if (keep.length > 0) this.waiters.set(id, keep);
+    else this.waiters.delete(id);
+  }
+
+  // ---- stop / kill / restart / remove ----------------------------------------------------------------
+
+  private isRunning(rec: ContainerRecord): boolean {
+    return rec.status === "running" || rec.status === "paused";
+  }
+
+  /** Resolves when the container has exited (or after ms); true if it did. */
+  private waitExit(id: string, ms: number): Promise<boolean> {
+    const rec = this.store.get(id);
+    if (!rec || !this.isRunning(rec)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = ms >= 0 ? setTimeout(() => resolve(false), ms) : undefined;
+      const list = this.waiters.get(id) ?? [];
+      list.push({
+        condition: "not-running",
+        resolve: () => {
+          if (timer) clearTimeout(timer);
+          resolve(true);
+        },
+      });
+      this.waiters.set(id, list);
+    });
+  }
+
+  async stop(ref: string, opts: { signal?: string; timeout?: number }, _ctx: RequestContext): Promise<void> {
+    const rec = this.store.lookup(ref);
+    if (rec.status === "restarting") {
+      rec.status = "exited";
+      rec.state.ManuallyStopped = true;
+      this.store.update(rec);
+      return;
+    }
+    if (!this.isRunning(rec)) throw new NotModifiedError("container already stopped");
+    await this.stopRecord(rec, opts);
+  }
+
+  private async stopRecord(rec: ContainerRecord, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const id = rec.id;
+    this.stopping.add(id);
+    rec.state.ManuallyStopped = true;
+    this.store.update(rec);
+    const sig = parseSignal(opts.signal || rec.config.StopSignal || "SIGTERM");
+    const timeout = opts.timeout ?? rec.config.StopTimeout ?? 10;
+    this.emit("kill", rec, { signal: String(sig) });
+    await this.o.runtime.kill(id, sig).catch(() => undefined);
+    if (rec.status === "paused") await this.o.runtime.resume(id).catch(() => undefined);
+    if (!(await this.waitExit(id, timeout < 0 ? -1 : timeout * 1000))) {
+      this.emit("kill", rec, { signal: "9" });
+      await this.o.runtime.kill(id, 9, { all: true }).catch(() => undefined);
+      if (!(await this.waitExit(id, 10_000))) throw new BerthError("internal", `container ${id} did not stop after SIGKILL`);
+    }
+    this.emit("stop", this.store.get(id) ?? rec);
+  }
+
+  async restart(ref: string, opts: { signal?: string; timeout?: number }, ctx: RequestContext): Promise<void> {
+    const rec = this.store.lookup(ref);
+    if (this.isRunning(rec)) await this.stopRecord(rec, opts);
+    this.stopping.delete(rec.id);
+    await this.startRecord(rec.id);
+    this.emit("restart", this.store.get(rec.id) ?? rec);
+    void ctx;
+  }
+
+  async kill(ref: string, opts: { signal?: string }, _ctx: RequestContext): Promise<void> {
+    const rec = this.store.lookup(ref);
+    if (!this.isRunning(rec)) throw new ConflictError(`Container ${rec.id} is not running`);
+    const sig = parseSignal(opts.signal || "SIGKILL");
+    await this.o.runtime.kill(rec.id, sig);
+    this.emit("kill", rec, { signal: String(sig) });
+  }
+
+  async remove(ref: string, opts: { force: boolean; volumes: boolean; link: boolean }, _ctx: RequestContext): Promise<void> {
+    const rec = this.store.lookup(ref);
+    if (this.isRunning(rec) || rec.status === "restarting") {
+      if (!opts.force) {
+        throw new ConflictError(`You cannot remove a ${rec.status} container ${rec.id}. Stop the container before attempting removal or force remove`);
+      }
+      this.stopping.add(rec.id);
+      rec.state.ManuallyStopped = true;
+      if (rec.status === "restarting") rec.status = "exited";
+      this.store.update(rec);
+      if (this.isRunning(rec)) {
+        await this.o.runtime.kill(rec.id, 9, { all: true }).catch(() => undefined);
+        if (rec.status === "paused") await this.o.runtime.resume(rec.id).catch(() => undefined);
+        if (!(await this.waitExit(rec.id, 10_000))) throw new BerthError("internal", `could not kill running container ${rec.id}, cannot remove`);
+      }
+    }
+    await this.removeRecord(this.store.get(rec.id) ?? rec);
+  }
+
+  private async removeRecord(rec: ContainerRecord): Promise<void> {
+    rec.status = "removing";
+    this.store.update(rec);
+    await this.cleanupRemoved(rec);
+    this.emit("destroy", rec);
+    this.resolveWaiters(rec.id, ["removed", "not-running", "next-exit"], rec.state.ExitCode);
+  }
+
+  private async cleanupRemoved(rec: ContainerRecord): Promise<void> {
+    await this.o.runtime.delete(rec.id, { force: true }).catch(() => undefined);
+    await unmountRecursive(path.join(this.bundleDir(rec.id), "rootfs"));
+    await this.o.snapshotter.remove(rec.snapshotKey).catch((e) => {
+      if (!(e instanceof BerthError && e.kind === "not-found")) throw e;
+    });
+    rmSync(this.bundleDir(rec.id), { recursive: true, force: true });
+    rmSync(this.stateDir(rec.id), { recursive: true, force: true });
+    rmSync(path.join(this.exitDir, rec.id), { force: true });
+    this.store.delete(rec.id);
+    this.backoff.delete(rec.id);
+    this.stopping.delete(rec.id);
+  }
+
+  async wait(ref: string, opts: { condition: "not-running" | "next-exit" | "removed" }, _ctx: RequestContext): Promise<{ result: Promise<ContainerWaitResponse> }> {
+    const cond = opts.condition;
+    if (!["not-running", "next-exit", "removed"].includes(cond)) throw new InvalidArgumentError(`invalid condition: "${String(cond)}"`);
+    const rec = this.store.lookup(ref);
+    if (cond === "not-running" && !this.isRunning(rec) && rec.status !== "restarting") {
+      return { result: Promise.resolve({ StatusCode: rec.state.ExitCode, Error: null }) };
+    }
+    const result = new Promise<ContainerWaitResponse>((resolve) => {
+      const list = this.waiters.get(rec.id) ?? [];
+      list.push({ condition: cond, resolve });
+      this.waiters.set(rec.id, list);
+    });
+    return { result };
+  }
+
+  // ---- queries --------------------------------------------------------------------------------------
+
+  async list(opts: { all: boolean; limit?: number; size: boolean; filters: Filters }, _ctx: RequestContext): Promise<ContainerSummary[]> {
+    const f = opts.filters;
+    for (const k of Object.keys(f)) {
+      if (!["id", "name", "label", "status", "exited", "ancestor", "before", "since", "health", "network", "volume", "publish", "expose", "is-task"].includes(k)) {
+        throw new InvalidArgumentError(`invalid filter '${k}'`);
+      }
+    }
+    for (const s of f["status"] ?? []) {
+      if (!["created", "restarting", "running", "removing", "paused", "exited", "dead"].includes(s)) throw new InvalidArgumentError(`invalid filter 'status=${s}'`);
+    }
+    let recs = this.store.all().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+    const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || f["status"] !== undefined || f["exited"] !== undefined;
+    if (!all) recs = recs.filter((r) => r.status === "running" || r.status === "paused" || r.status === "restarting");
+    const byRef = (ref: string): ContainerRecord | undefined => {
+      try {
+        return this.store.lookup(ref);
+      } catch {
+        return undefined;
+      }
+    };
+    const before = (f["before"] ?? []).map(byRef)[0];
+    const since = (f["since"] ?? []).map(byRef)[0];
+    recs = recs.filter((r) => {
+      if (f["id"] && !f["id"].some((x) => r.id.startsWith(x))) return false;
+      if (f["name"] && !f["name"].some((x) => new RegExp(x).test(r.name.slice(1)) || new RegExp(x).test(r.name))) return false;
+      if (f["status"] && !f["status"].includes(r.status)) return false;
+      if (f["exited"] && !(r.status === "exited" && f["exited"].includes(String(r.state.ExitCode)))) return false;
+      if (f["label"] && !f["label"].every((l) => labelMatch(r.config.Labels ?? {}, l))) return false;
+      if (f["ancestor"] && !f["ancestor"].some((a) => this.ancestorMatch(r, a))) return false;
+      if (before && !(r.created < before.created)) return false;
+      if (since && !(r.created > since.created)) return false;
+      return true;
+    });
+    if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
+    const now = Date.now();
+    return recs.map((r) => {
+      const s = summaryView(r, now);
+      if (opts.size) {
+        s.SizeRw = 0;
+        s.SizeRootFs = this.o.images.sizeOfImage(r.imageId);
+      }
+      return s;
+    });
+  }
+
+  private ancestorMatch(r: ContainerRecord, a: string): boolean {
+    try {
+      return this.o.images.resolve(a) === r.imageId;
+    } catch {
+      return r.image === a;
+    }
+  }
+
+  async inspect(ref: string, opts: { size: boolean }, _ctx: RequestContext): Promise<ContainerInspect> {
+    const rec = this.store.lookup(ref);
+    const v = inspectView(rec, this.paths(rec.id), this.o.driver);
+    if (opts.size) {
+      v.SizeRw = 0;
+      v.SizeRootFs = this.o.images.sizeOfImage(rec.imageId);
+    }
+    return v;
+  }
+
+  async logs(ref: string, opts: LogsOptions, ctx: RequestContext): Promise<{ tty: boolean; chunks: AsyncIterable<{ stream: 1 | 2; data: Buffer }> }> {
+    const rec = this.store.lookup(ref);
+    const t = rec.hostConfig.LogConfig?.Type ?? "json-file";
+    if (t === "none") throw new InvalidArgumentError("configured logging driver does not support reading");
+    if (!opts.stdout && !opts.stderr) throw new InvalidArgumentError("You must choose at least one stream");
+    const logPath = this.paths(rec.id).logPath;
+    const id = rec.id;
+    const entries = existsSync(logPath) || opts.follow
+      ? readLog(logPath, {
+          follow: opts.follow && this.isRunning(rec),
+          ...(opts.tail !== undefined && opts.tail >= 0 ? { tail: opts.tail } : {}),
+          ...(opts.since !== undefined ? { since: opts.since } : {}),
+          ...(opts.until !== undefined ? { until: opts.until } : {}),
+          signal: ctx.signal,
+          stopWhen: () => {
+            const cur = this.store.get(id);
+            return !cur || !this.isRunning(cur);
+          },
+        })
+      : emptyIterable();
+    return { tty: rec.config.Tty === true, chunks: formatLogs(entries, { stdout: opts.stdout, stderr: opts.stderr, timestamps: opts.timestamps }) };
+  }
+
+  /** json-file rotation: keeps max-file files of max-size each (conmon reopens its log on request). */
+  private async rotateLogs(): Promise<void> {
+    for (const rec of this.store.all()) {
+      if (!this.isRunning(rec) || (rec.hostConfig.LogConfig?.Type ?? "json-file") !== "json-file") continue;
+      const cfg = rec.hostConfig.LogConfig?.Config ?? {};
+      const max = sizeOption(cfg["max-size"], LOG_MAX_SIZE);
+      const files = Math.max(1, Number(cfg["max-file"] ?? LOG_MAX_FILES) || LOG_MAX_FILES);
+      const p = this.paths(rec.id).logPath;
+      try {
+        if ((await stat(p)).size < max) continue;
+        for (let i = files - 1; i >= 1; i--) {
+          const from = i === 1 ? p : `${p}.${i - 1}`;
+          if (existsSync(from)) await renameFile(from, `${p}.${i}`);
+        }
+        if (files === 1) rmSync(p, { force: true });
+        await this.o.runtime.reopenLog(this.stateDir(rec.id));
+      } catch {
+        // next round
+      }
+    }
+  }
+
+  async top(ref: string, opts: { psArgs?: string }, _ctx: RequestContext): Promise<ContainerTopResponse> {
+    const rec = this.store.lookup(ref);
+    if (!this.isRunning(rec)) throw new ConflictError(`Container ${rec.id} is not running`);
+    const pids = new Set(await this.o.runtime.pids(rec.id));
+    const { execFile } = await import("node:child_process");
+    const args = (opts.psArgs || "-ef").split(/\s+/).filter((s) => s !== "");
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile("ps", args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => (err ? reject(new InvalidArgumentError(`ps: ${stderr || err.message}`)) : resolve(stdout))),
+    );
+    const lines = out.split("\n").filter((l) => l.trim() !== "");
+    const titles = (lines[0] ?? "").trim().split(/\s+/);
+    const pidCol = titles.indexOf("PID");
+    if (pidCol < 0) throw new InvalidArgumentError(`Couldn't find PID field in ps output`);
+    const processes: string[][] = [];
+    for (const l of lines.slice(1)) {
+      const fields = l.trim().split(/\s+/);
+      if (!pids.has(Number(fields[pidCol]))) continue;
+      processes.push([...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(" ")]);
+    }
+    return { Titles: titles, Processes: processes };
+  }
+
+  async pause(ref: string, _ctx: RequestContext): Promise<void> {
+    const rec = this.store.lookup(ref);
+    if (rec.status === "paused") throw new ConflictError(`Container ${rec.id} is already paused`);
+    if (rec.status !== "running") throw new ConflictError(`Container ${rec.id} is not running`);
+    await this.o.runtime.pause(rec.id);
+    rec.status = "paused";
+    this.store.update(rec);
+    this.emit("pause", rec);
+  }
+
+  async unpause(ref: string, _ctx: RequestContext): Promise<void> {
+    const rec = this.store.lookup(ref);
+    if (rec.status !== "paused") throw new ConflictError(`Container ${rec.id} is not paused`);
+    await this.o.runtime.resume(rec.id);
+    rec.status = "running";
+    this.store.update(rec);
+    this.emit("unpause", rec);
+  }
+
+  async rename(ref: string, newName: string, _ctx: RequestContext): Promise<void> {
+    const rec = this.store.lookup(ref);
+    const name = normalizeName(newName);
+    if (name === rec.name) throw new InvalidArgumentError("Renaming a container with the same name as its current name");
+    const old = rec.name;
+    this.store.rename(rec.id, name);
+    this.emit("rename", { ...rec, name }, { oldName: old });
+  }
+
+  async update(ref: string, resources: HostConfig, _ctx: RequestContext): Promise<ContainerUpdateResponse> {
+    const rec = this.store.lookup(ref);
+    const hc = { ...rec.hostConfig, ...resources };
+    validateHostConfig(hc);
+    if (this.isRunning(rec)) {
+      const cpuQuota = hc.NanoCpus ? Math.round((hc.NanoCpus * 100_000) / 1e9) : hc.CpuQuota;
+      await this.o.runtime.update(rec.id, {
+        ...(hc.Memory ? { memory: hc.Memory } : {}),
+        ...(hc.MemorySwap ? { memorySwap: hc.MemorySwap } : {}),
+        ...(hc.MemoryReservation ? { memoryReservation: hc.MemoryReservation } : {}),
+        ...(hc.CpuShares ? { cpuShares: hc.CpuShares } : {}),
+        ...(cpuQuota ? { cpuQuota, cpuPeriod: hc.NanoCpus ? 100_000 : (hc.CpuPeriod ?? 100_000) } : {}),
+        ...(hc.CpusetCpus ? { cpusetCpus: hc.CpusetCpus } : {}),
+        ...(hc.PidsLimit && hc.PidsLimit > 0 ? { pidsLimit: hc.PidsLimit } : {}),
+      });
+    }
+    rec.hostConfig = hc;
+    this.store.update(rec);
+    this.emit("update", rec);
+    return { Warnings: [] };
+  }
+
+  async prune(opts: { filters: Filters }, _ctx: RequestContext): Promise<ContainerPruneResponse> {
+    const f = opts.filters;
+    const until = f["until"]?.[0];
+    const cutoff = until !== undefined ? parseUntil(until) : undefined;
+    const deleted: string[] = [];
+    for (const rec of this.store.all()) {
+      if (rec.status !== "exited" && rec.status !== "created" && rec.status !== "dead") continue;
+      if (f["label"] && !f["label"].every((l) => labelMatch(rec.config.Labels ?? {}, l))) continue;
+      if (f["label!"] && f["label!"].some((l) => labelMatch(rec.config.Labels ?? {}, l))) continue;
+      if (cutoff !== undefined && Date.parse(rec.created) / 1000 >= cutoff) continue;
+      await this.removeRecord(rec);
+      deleted.push(rec.id);
+    }
+    return { ContainersDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: 0 };
+  }
+
+  // ---- not built yet: attach/exec/stats/cp/diff/export/commit ----------------------------------------
+
+  private pendingAttach = new Map<string, Array<{ connect: () => Promise<void>; fail: () => void }>>();
+
+  private async attachPending(id: string): Promise<void> {
+    const list = this.pendingAttach.get(id) ?? [];
+    this.pendingAttach.delete(id);
+    await Promise.all(list.map((p) => Promise.race([p.connect(), new Promise<void>((r) => setTimeout(r, 3_000))])));
+  }
+
+  private failPendingAttach(id: string): void {
+    const list = this.pendingAttach.get(id) ?? [];
+    this.pendingAttach.delete(id);
+    for (const p of list) p.fail();
+  }
+
+  async prepareAttach(
+    ref: string,
+    opts: { stream: boolean; logs: boolean; stdin: boolean; stdout: boolean; stderr: boolean; detachKeys?: string },
+    _ctx: RequestContext,
+  ): Promise<StreamSession> {
+    const rec = this.store.lookup(ref);
+    const id = rec.id;
+    const tty = rec.config.Tty === true;
+    const runtime = this.o.runtime;
+    const stateDir = this.stateDir(id);
+    const { parseDetachKeys } = await import("./detach-keys.js");
+    const keys = parseDetachKeys(opts.detachKeys);
+    const self = this;
+    return {
+      tty,
+      async run(io) {
+        if (!opts.stream) return;
+        const filtered = io.stdin && opts.stdin ? detachFilter(io.stdin, keys) : null;
+        const out = (stream: 1 | 2, chunk: Buffer): void => {
+          if ((stream === 1 && opts.stdout) || (stream === 2 && opts.stderr)) io.output(stream, chunk);
+        };
+        const attachIo = { stdin: filtered?.stream ?? null, output: out, signal: filtered ? anySignal(io.signal, filtered.detached) : io.signal, closeStdinOnEnd: rec.config.StdinOnce === true };
+        const cur = self.store.get(id);
+        if (cur && cur.status === "running") {
+          await runtime.attach(stateDir, attachIo);
+          return;
+        }
+        // Not started yet (docker run attaches before start): connect between runtime create and start.
+        await new Promise<void>((resolve) => {
+          const list = self.pendingAttach.get(id) ?? [];
+          list.push({
+            connect: () =>
+              new Promise<void>((connected) => {
+                runtime.attach(stateDir, attachIo, connected).then(resolve, () => resolve());
+              }),
+            fail: () => resolve(),
+          });
+          self.pendingAttach.set(id, list);
+          io.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      },
+    };
+  }
+
+  async resize(ref: string, opts: { h: number; w: number }, _ctx: RequestContext): Promise<void> {
+    const rec = this.store.lookup(ref);
+    if (!this.isRunning(rec)) throw new ConflictError(`Container ${rec.id} is not running`);
+    await this.o.runtime.resize(this.stateDir(rec.id), opts.h, opts.w);
+  }
+
+  stats(_ref: string, _opts: { stream: boolean; oneShot: boolean }, _ctx: RequestContext): AsyncIterable<ContainerStats> {
+    throw new NotImplementedError("stats is not implemented yet");
+  }
+  async changes(_ref: string, _ctx: RequestContext): Promise<ContainerChange[]> {
+    throw new NotImplementedError("diff is not implemented yet");
+  }
+  async export(_ref: string, _ctx: RequestContext): Promise<Readable> {
+    throw new NotImplementedError("export is not implemented yet");
+  }
+  async statPath(_ref: string, _p: string, _ctx: RequestContext): Promise<PathStat> {
+    throw new NotImplementedError("the archive API is not implemented yet");
+  }
+  async getArchive(_ref: string, _p: string, _ctx: RequestContext): Promise<{ stat: PathStat; tar: Readable }> {
+    throw new NotImplementedError("the archive API is not implemented yet");
+  }
+  async putArchive(_ref: string, _p: string, _body: Readable, _o: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }, _ctx: RequestContext): Promise<void> {
+    throw new NotImplementedError("the archive API is not implemented yet");
+  }
+  async commit(_o: { container: string }, _ctx: RequestContext): Promise<{ Id: string }> {
+    throw new NotImplementedError("commit is not implemented yet");
+  }
+  async execCreate(_ref: string, _body: ExecCreateRequest, _ctx: RequestContext): Promise<{ Id: string }> {
+    throw new NotImplementedError("exec is not implemented yet");
+  }
+  async prepareExecStart(_id: string, _o: { detach: boolean; tty: boolean }, _ctx: RequestContext): Promise<StreamSession> {
+    throw new NotImplementedError("exec is not implemented yet");
+  }
+  async execInspect(_id: string, _ctx: RequestContext): Promise<ExecInspect> {
+    throw new NotImplementedError("exec is not implemented yet");
+  }
+  async execResize(_id: string, _o: { h: number; w: number }, _ctx: RequestContext): Promise<void> {
+    throw new NotImplementedError("exec is not implemented yet");
+  }
+}
+
+function emptyIterable(): AsyncIterable<LogEntry> {
+  return (async function* () {})();
+}
+
+function readHostResolv(): string {
+  try {
+    return readFileSync("/etc/resolv.conf", "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Creates a directory inside the rootfs (as docker does for WorkingDir), never through a symlink out of it. */
+function mkdirInRoot(rootfs: string, dir: string): void {
+  let cur = rootfs;
+  for (const part of dir.split("/").filter((p) => p !== "" && p !== ".")) {
+    if (part === "..") continue;
+    cur = path.join(cur, part);
+    if (!existsSync(cur)) mkdirSync(cur, { mode: 0o755 });
+  }
+}
+
+function labelMatch(labels: Record<string, string>, expr: string): boolean {
+  const i = expr.indexOf("=");
+  if (i < 0) return expr in labels;
+  return labels[expr.slice(0, i)] === expr.slice(i + 1);
+}
+
+function parseUntil(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const d = /^(\d+)(s|m|h)$/.exec(v);
+  if (d) return Date.now() / 1000 - Number(d[1]) * ({ s: 1, m: 60, h: 3600 } as Record<string, number>)[d[2] ?? "s"]!;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`failed to parse value as time or duration: "${v}"`);
+  return t / 1000;
+}
+
+/** docker's wording around the runtime's own error. */
+function startErrorMessage(runtimeMsg: string): string {
+  const inner = /runc create failed|OCI runtime/.test(runtimeMsg) ? runtimeMsg : `runc create failed: unable to start container process: ${runtimeMsg}`;
+  return `failed to create task for container: failed to create shim task: OCI runtime create failed: ${inner}: unknown`;
+}
+
+function exitCodeForStartError(msg: string): number {
+  if (/executable file not found|no such file or directory/i.test(msg)) return 127;
+  if (/permission denied|exec format error/i.test(msg)) return 126;
+  return 128;
+}
+
+/** Passes stdin through until the detach key sequence appears; then ends the stream and fires `detached`. */
+function detachFilter(input: Readable, keys: Buffer): { stream: Readable; detached: AbortSignal } {
+  const ac = new AbortController();
+  const { PassThrough } = process.getBuiltinModule("node:stream");
+  const out = new PassThrough();
+  let matched = 0;
+  input.on("data", (c: Buffer) => {
+    if (keys.length === 0) {
+      out.write(c);
+      return;
+    }
+    const pass: number[] = [];
+    for (const b of c) {
+      if (b === keys[matched]) {
+        matched++;
+        if (matched === keys.length) {
+          if (pass.length > 0) out.write(Buffer.from(pass));
+          ac.abort();
+          out.end();
+          return;
+        }
+        continue;
+      }
+      if (matched > 0) pass.push(...keys.subarray(0, matched));
+      matched = 0;
+      pass.push(b);
+    }
+    if (pass.length > 0) out.write(Buffer.from(pass));
+  });
+  input.on("end", () => out.end());
+  input.on("error", () => out.end());
+  return { stream: out, detached: ac.signal };
+}
+
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const ac = new AbortController();
+  const fire = (): void => ac.abort();
+  if (a.aborted || b.aborted) ac.abort();
+  a.addEventListener("abort", fire, { once: true });
+  b.addEventListener("abort", fire, { once: true });
+  return ac.signal;
+}

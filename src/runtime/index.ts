@@ -1,0 +1,12 @@
+export * from "./types.js";
+export { buildSpec, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "./spec.js";
+export type { OciRuntimeSpec, OciDevice, OciDeviceCgroup, OciResources } from "./spec.js";
+export { DEFAULT_CAPABILITIES, ALL_CAPABILITIES, resolveCapabilities } from "./capabilities.js";
+export { parseSignal, signalName } from "./signals.js";
+export { defaultSeccompProfile, seccompFromDockerProfile, profileToOci } from "./seccomp.js";
+export type { SeccompProfile, SeccompProfileRule, LinuxSeccomp, SeccompSyscall, SeccompArg } from "./seccomp.js";
+export { cgroupMode, readCgroupStats, readOomKilled } from "./cgroups.js";
+export type { CgroupMode } from "./cgroups.js";
+export { ContainerRuntime, runtimeErrorText } from "./container-runtime.js";
+export { readLog } from "./logs.js";
+export type { LogEntry } from "./logs.js";
