@@ -274,6 +274,8 @@ export class ContainerService {
     if (this.o.unavailable) {
       rec.state.Error = this.o.unavailable;
       this.store.update(rec);
+      this.failPendingAttach(id);
+      if (rec.hostConfig.AutoRemove) await this.removeRecord(rec).catch(() => undefined);
       throw new BerthError("unavailable", this.o.unavailable);
     }
     const p = this.paths(id);
@@ -706,7 +708,7 @@ export class ContainerService {
   private async attachPending(id: string): Promise<void> {
     const list = this.pendingAttach.get(id) ?? [];
     this.pendingAttach.delete(id);
-    await Promise.all(list.map((p) => Promise.race([p.connect(), new Promise<void>((r) => setTimeout(r, 3_000))])));
+    await Promise.all(list.map((p) => Promise.race([p.connect(), new Promise<void>((r) => setTimeout(r, 10_000).unref())])));
   }
 
   private failPendingAttach(id: string): void {
@@ -737,9 +739,16 @@ export class ContainerService {
           if ((stream === 1 && opts.stdout) || (stream === 2 && opts.stderr)) io.output(stream, chunk);
         };
         const attachIo = { stdin: filtered?.stream ?? null, output: out, signal: filtered ? anySignal(io.signal, filtered.detached) : io.signal, closeStdinOnEnd: rec.config.StdinOnce === true };
+        // However the attach socket behaves, the session ends a little after the container does
+        // (the grace lets conmon flush the last output).
+        const exited = new Promise<void>((resolve) => {
+          const list = self.waiters.get(id) ?? [];
+          list.push({ condition: "not-running", resolve: () => setTimeout(resolve, 2_000).unref() });
+          self.waiters.set(id, list);
+        });
         const cur = self.store.get(id);
         if (cur && cur.status === "running") {
-          await runtime.attach(stateDir, attachIo);
+          await Promise.race([runtime.attach(stateDir, attachIo), exited]);
           return;
         }
         // Not started yet (docker run attaches before start): connect between runtime create and start.
@@ -754,6 +763,7 @@ export class ContainerService {
           });
           self.pendingAttach.set(id, list);
           io.signal.addEventListener("abort", () => resolve(), { once: true });
+          void exited.then(resolve);
         });
       },
     };

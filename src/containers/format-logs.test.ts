@@ -16,8 +16,9 @@ test("formatLogs merges partials, filters streams, adds timestamps", async () =>
   const t = "2026-01-01T00:00:01.123456780Z";
   const entries: LogEntry[] = [
     { time: t, stream: 1, partial: true, data: Buffer.from("hel") },
-    { time: t, stream: 2, partial: false, data: Buffer.from("err") },
-    { time: t, stream: 1, partial: false, data: Buffer.from("lo") },
+    // readLog gives full lines with their newline, partial pieces without
+    { time: t, stream: 2, partial: false, data: Buffer.from("err\n") },
+    { time: t, stream: 1, partial: false, data: Buffer.from("lo\n") },
   ];
   assert.deepEqual(await collect(entries, { stdout: true, stderr: true, timestamps: false }), ["2:err\n", "1:hello\n"]);
   assert.deepEqual(await collect(entries, { stdout: true, stderr: false, timestamps: true }), ["1:2026-01-01T00:00:01.12345678Z hello\n"]);

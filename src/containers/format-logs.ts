@@ -18,7 +18,7 @@ export async function* formatLogs(
     }
     pending[e.stream] = undefined;
     if ((e.stream === 1 && !opts.stdout) || (e.stream === 2 && !opts.stderr)) continue;
-    const line = Buffer.concat([...cur.parts, Buffer.from("\n")]);
+    const line = Buffer.concat(cur.parts); // readLog keeps the newline of a full line
     const data = opts.timestamps ? Buffer.concat([Buffer.from(`${rfc3339Nano(cur.time)} `), line]) : line;
     yield { stream: e.stream, data };
   }
