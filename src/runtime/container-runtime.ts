@@ -114,7 +114,11 @@ export class ContainerRuntime {
     await mkdir(this.runtimeRoot, { recursive: true });
     const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: "3", _OCI_STARTPIPE: "4" };
     if (onAttachReady) env._OCI_ATTACHPIPE = "5";
+    // conmon writes some files (e.g. "oom") relative to its working directory: keep them in its own dir.
+    const pd = args.findIndex((a) => a === "--persist-dir" || a === "-0");
+    const cwd = pd >= 0 && args[pd + 1] ? (args[pd + 1] as string) : this.runtimeRoot;
     const child = spawn(this.conmonBinary, args, {
+      cwd,
       stdio: onAttachReady ? ["ignore", "ignore", "pipe", "pipe", "pipe", "pipe"] : ["ignore", "ignore", "pipe", "pipe", "pipe"],
       detached: true,
       env,
