@@ -22,7 +22,13 @@ fi
 stamp=node_modules/.berth-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund
+  if ! npm ci --no-audit --no-fund; then
+    # npm 11 calls this lock out of sync because node-unix-socket lists per-platform optional packages that
+    # npm leaves out of the lock; npm install installs the same pinned versions from it.
+    echo "setup: npm ci refused the lock; npm install with the same pins"
+    npm install --no-audit --no-fund
+    git checkout -- package-lock.json 2>/dev/null || true
+  fi
   cp package-lock.json "$stamp"
 fi
 
