@@ -31,37 +31,6 @@ function readInRoot(rootfs: string, p: string): string {
   }
 }
 
-function hostCapBounding(): bigint {
-  try {
-    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
-    return m?.[1] ? BigInt(`0x${m[1]}`) : -1n;
-  } catch {
-    return -1n;
-  }
-}
-
-const CAP_BITS: Record<string, number> = {
-  CHOWN: 0, DAC_OVERRIDE: 1, DAC_READ_SEARCH: 2, FOWNER: 3, FSETID: 4, KILL: 5, SETGID: 6, SETUID: 7, SETPCAP: 8, LINUX_IMMUTABLE: 9,
-  NET_BIND_SERVICE: 10, NET_BROADCAST: 11, NET_ADMIN: 12, NET_RAW: 13, IPC_LOCK: 14, IPC_OWNER: 15, SYS_MODULE: 16, SYS_RAWIO: 17,
-  SYS_CHROOT: 18, SYS_PTRACE: 19, SYS_PACCT: 20, SYS_ADMIN: 21, SYS_BOOT: 22, SYS_NICE: 23, SYS_RESOURCE: 24, SYS_TIME: 25,
-  SYS_TTY_CONFIG: 26, MKNOD: 27, LEASE: 28, AUDIT_WRITE: 29, AUDIT_CONTROL: 30, SETFCAP: 31, MAC_OVERRIDE: 32, MAC_ADMIN: 33,
-  SYSLOG: 34, WAKE_ALARM: 35, BLOCK_SUSPEND: 36, AUDIT_READ: 37, PERFMON: 38, BPF: 39, CHECKPOINT_RESTORE: 40,
-};
-
-/**
- * Capabilities for the container, limited to berthd's own bounding set: a capability berthd lacks cannot
- * be given (Docker 20.10 asks for it anyway and fails with "unable to apply caps" on such hosts).
- */
-export function containerCapabilities(hc: HostConfig): string[] {
-  const caps = resolveCapabilities({ add: hc.CapAdd ?? [], drop: hc.CapDrop ?? [], privileged: hc.Privileged === true });
-  const bnd = hostCapBounding();
-  if (bnd < 0n) return caps;
-  return caps.filter((c) => {
-    const bit = CAP_BITS[c];
-    return bit === undefined || ((bnd >> BigInt(bit)) & 1n) === 1n;
-  });
-}
-
 function securityOpts(hc: HostConfig): { noNewPrivileges: boolean; seccomp: SpecInput["seccomp"] } {
   let noNewPrivileges = false;
   let seccomp: SpecInput["seccomp"] = "default";
@@ -148,7 +117,7 @@ export function specInput(rec: ContainerRecord, paths: SpecPaths, cgroupsPath: s
       terminal: cfg.Tty === true,
       ...(hc.ConsoleSize && hc.ConsoleSize[0] > 0 ? { consoleSize: [hc.ConsoleSize[0], hc.ConsoleSize[1]] as [number, number] } : {}),
       noNewPrivileges: sec.noNewPrivileges,
-      capabilities: containerCapabilities(hc),
+      capabilities: resolveCapabilities({ add: hc.CapAdd ?? [], drop: hc.CapDrop ?? [], privileged: hc.Privileged === true }),
       rlimits: (hc.Ulimits ?? []).map((u) => {
         const type = RLIMITS[u.Name];
         if (!type) throw new InvalidArgumentError(`invalid ulimit type: ${u.Name}`);

@@ -25,8 +25,24 @@ function lastCap(): number {
   return CAP_NAMES.length - 1;
 }
 
-/** Every capability the host kernel knows. */
-export const ALL_CAPABILITIES: readonly string[] = CAP_NAMES.slice(0, lastCap() + 1);
+/** berthd's own capability bounding set (a bit per capability number); undefined when unreadable. */
+function boundingSet(): bigint | undefined {
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    return m?.[1] ? BigInt(`0x${m[1]}`) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every capability the host kernel knows and berthd itself may pass on (its bounding set): one berthd lacks
+ * cannot be given to a container (Docker 20.10 asks for it anyway and fails with "unable to apply caps").
+ */
+export const ALL_CAPABILITIES: readonly string[] = (() => {
+  const bnd = boundingSet();
+  return CAP_NAMES.slice(0, lastCap() + 1).filter((_, bit) => bnd === undefined || ((bnd >> BigInt(bit)) & 1n) === 1n);
+})();
 
 function normalize(name: string): string {
   const up = name.trim().toUpperCase();
