@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { rename as renameFile, stat } from "node:fs/promises";
 import * as path from "node:path";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import type {
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -31,16 +31,17 @@ import { ConflictError, InvalidArgumentError, NotImplementedError, NotModifiedEr
 import type { ImageService } from "../images/index.js";
 import { isMounted, mountAll, unmountRecursive } from "../mount/index.js";
 import { parseFamiliarNamed } from "./image-ref.js";
-import { readLog, readOomKilled, type ContainerRuntime, type LogEntry } from "../runtime/index.js";
-import { parseSignal } from "../runtime/index.js";
+import { buildSpec, parseSignal, readLog, readOomKilled, type ContainerRuntime, type LogEntry } from "../runtime/index.js";
 import type { Snapshotter } from "../snapshots/index.js";
 import type { StateDb } from "../state/index.js";
 import type { Logger } from "../util/log.js";
 import { ContainerStore, emptyRunState, type ContainerRecord } from "./container-store.js";
 import { containerHosts, containerResolvConf } from "./etc-files.js";
+import { parseDetachKeys } from "./detach-keys.js";
+import { resolveInRoot } from "./fs/index.js";
 import { formatLogs } from "./format-logs.js";
 import { mergeConfig } from "./merge-config.js";
-import { generateName, normalizeName } from "./names.js";
+import { generateName, nameInUseMessage, normalizeName } from "./names.js";
 import { RestartBackoff, shouldRestart } from "./restart-policy.js";
 import { sizeOption, specInput } from "./spec-input.js";
 import { validateHostConfig } from "./validate-host-config.js";
@@ -230,7 +231,7 @@ export class ContainerService {
     };
     // Name first (a 409 must leave nothing behind), then the snapshot, then the record.
     const holder = this.store.nameInUse(name);
-    if (holder !== undefined) this.store.insert(rec); // throws docker's conflict message
+    if (holder !== undefined) throw new ConflictError(nameInUseMessage(name, holder));
     const b = this.bundleDir(id);
     try {
       await this.o.snapshotter.prepare(id, img.topChainId, { labels: { "berth.container": id } });
@@ -285,7 +286,6 @@ export class ContainerService {
       if (!isMounted(rootfs)) await mountAll(await this.o.snapshotter.mounts(rec.snapshotKey), rootfs);
       if (rec.config.WorkingDir) mkdirInRoot(rootfs, rec.config.WorkingDir);
       const spec = specInput(rec, { rootfs, hostsPath: p.hostsPath, hostnamePath: p.hostnamePath, resolvConfPath: p.resolvConfPath, ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}) }, this.cgroupsPath(id));
-      const { buildSpec } = await import("../runtime/index.js");
       await this.o.runtime.writeBundle(p.bundleDir, buildSpec(spec));
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       const logType = rec.hostConfig.LogConfig?.Type ?? "json-file";
@@ -430,13 +430,12 @@ export class ContainerService {
     this.emit("stop", this.store.get(id) ?? rec);
   }
 
-  async restart(ref: string, opts: { signal?: string; timeout?: number }, ctx: RequestContext): Promise<void> {
+  async restart(ref: string, opts: { signal?: string; timeout?: number }, _ctx: RequestContext): Promise<void> {
     const rec = this.store.lookup(ref);
     if (this.isRunning(rec)) await this.stopRecord(rec, opts);
     this.stopping.delete(rec.id);
     await this.startRecord(rec.id);
     this.emit("restart", this.store.get(rec.id) ?? rec);
-    void ctx;
   }
 
   async kill(ref: string, opts: { signal?: string }, _ctx: RequestContext): Promise<void> {
@@ -727,7 +726,6 @@ export class ContainerService {
     const tty = rec.config.Tty === true;
     const runtime = this.o.runtime;
     const stateDir = this.stateDir(id);
-    const { parseDetachKeys } = await import("./detach-keys.js");
     const keys = parseDetachKeys(opts.detachKeys);
     const self = this;
     return {
@@ -822,14 +820,12 @@ function readHostResolv(): string {
   }
 }
 
-/** Creates a directory inside the rootfs (as docker does for WorkingDir), never through a symlink out of it. */
+/**
+ * Creates the working directory inside the rootfs (as docker does), resolving symlinks inside the root: a
+ * link in the image (/data -> /etc) can never make berthd create directories on the host.
+ */
 function mkdirInRoot(rootfs: string, dir: string): void {
-  let cur = rootfs;
-  for (const part of dir.split("/").filter((p) => p !== "" && p !== ".")) {
-    if (part === "..") continue;
-    cur = path.join(cur, part);
-    if (!existsSync(cur)) mkdirSync(cur, { mode: 0o755 });
-  }
+  mkdirSync(resolveInRoot({ rootfs, extraMounts: [] }, dir, { followFinal: true }).host, { recursive: true, mode: 0o755 });
 }
 
 function labelMatch(labels: Record<string, string>, expr: string): boolean {
@@ -862,7 +858,6 @@ function exitCodeForStartError(msg: string): number {
 /** Passes stdin through until the detach key sequence appears; then ends the stream and fires `detached`. */
 function detachFilter(input: Readable, keys: Buffer): { stream: Readable; detached: AbortSignal } {
   const ac = new AbortController();
-  const { PassThrough } = process.getBuiltinModule("node:stream");
   const out = new PassThrough();
   let matched = 0;
   input.on("data", (c: Buffer) => {

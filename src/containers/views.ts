@@ -28,8 +28,8 @@ export function stateOf(rec: ContainerRecord): ContainerState {
   };
 }
 
-function networkSettings(rec: ContainerRecord): NetworkSettings {
-  const mode = rec.hostConfig.NetworkMode || "default";
+/** Empty until the networking issue attaches containers to networks. */
+function networkSettings(): NetworkSettings {
   return {
     Bridge: "",
     SandboxID: "",
@@ -43,7 +43,7 @@ function networkSettings(rec: ContainerRecord): NetworkSettings {
     IPPrefixLen: 0,
     IPv6Gateway: "",
     MacAddress: "",
-    Networks: mode === "none" || mode === "host" ? {} : {},
+    Networks: {},
   };
 }
 
@@ -73,7 +73,7 @@ export function inspectView(rec: ContainerRecord, paths: ContainerPaths, driver:
     GraphDriver: { Name: driver, Data: null },
     Mounts: [],
     Config: { ...cfg, Image: rec.image },
-    NetworkSettings: networkSettings(rec),
+    NetworkSettings: networkSettings(),
   };
 }
 
