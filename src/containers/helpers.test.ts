@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseDetachKeys, DEFAULT_DETACH_KEYS } from "./detach-keys.js";
-import { humanDuration } from "./human-duration.js";
+import { humanDuration } from "../util/human-duration.js";
 import { generateName, nameInUseMessage, normalizeName } from "./names.js";
 import { mergeConfig } from "./merge-config.js";
 import { containerHosts, containerResolvConf } from "./etc-files.js";

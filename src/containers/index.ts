@@ -5,7 +5,6 @@ export { validateHostConfig, parseSize } from "./validate-host-config.js";
 export { mergeConfig } from "./merge-config.js";
 export { generateName, normalizeName, nameInUseMessage } from "./names.js";
 export { parseDetachKeys, DEFAULT_DETACH_KEYS } from "./detach-keys.js";
-export { humanDuration } from "./human-duration.js";
 export { statusString } from "./status-string.js";
 export { RestartBackoff, shouldRestart } from "./restart-policy.js";
 export { containerResolvConf, containerHosts } from "./etc-files.js";

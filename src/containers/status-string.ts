@@ -1,4 +1,4 @@
-import { humanDuration } from "./human-duration.js";
+import { humanDuration } from "../util/human-duration.js";
 import type { ContainerRecord } from "./container-store.js";
 
 /** docker ps's Status column ("Up 5 seconds", "Exited (0) 3 seconds ago", "Created", "Up 2 seconds (Paused)"). */

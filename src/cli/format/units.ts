@@ -1,4 +1,6 @@
 /** docker/go-units humanisers: HumanSize (base 1000) and HumanDuration. */
+import { humanDuration } from "../../util/human-duration.js";
+
 const UNITS = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
 
 /** Go's fmt "%.{p}g". */
@@ -29,23 +31,7 @@ export function humanSize(size: number): string {
   return humanSizeWithPrecision(size, 4);
 }
 
-/** units.HumanDuration for a duration in milliseconds. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < 1) return "Less than a second";
-  if (seconds === 1) return "1 second";
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / 60000);
-  if (minutes === 1) return "About a minute";
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(ms / 3600000 + 0.5);
-  if (hours === 1) return "About an hour";
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(ms / 3600000 / 24 / 365)} years`;
-}
+export { humanDuration };
 
 /** "2 minutes ago" for a unix time in seconds. */
 export function since(unixSeconds: number, now = Date.now()): string {

@@ -9,10 +9,11 @@ import { applyChanges } from "../../images/changes.js";
 import { chainIds } from "../../images/chain-id.js";
 import type { ImageService } from "../../images/image-service.js";
 import type { LayerRecord } from "../../images/image-record.js";
+import { tagTarget } from "../../images/import-image.js";
 import { applyLayerStream } from "../../images/unpack.js";
 import { NoSuchImageError } from "../../errdefs/index.js";
 import type { ContainerConfig, ImageConfig } from "../../oci/index.js";
-import { MediaTypes, digestOf, familiarize, parseNormalizedNamed, referenceString, tagNameOnly, validateTag } from "../../oci/index.js";
+import { MediaTypes, digestOf, familiarize } from "../../oci/index.js";
 
 /** sha256 of 1024 zero bytes: a tar with no entries (moby's layer.DigestSHA256EmptyTar). */
 export const EMPTY_TAR_DIGEST = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
@@ -39,15 +40,7 @@ export async function commitContainer(images: ImageService, opts: CommitOptions)
 }
 
 async function commitWithCore(core: ImageCore, opts: CommitOptions): Promise<string> {
-  let target: string | undefined;
-  if (opts.repo) {
-    const named = parseNormalizedNamed(opts.repo);
-    if (opts.tag) {
-      validateTag(opts.tag);
-      named.tag = opts.tag;
-    }
-    target = referenceString(tagNameOnly(named));
-  }
+  const target = tagTarget(opts.repo, opts.tag);
   const newConfig = applyChanges(structuredClone(opts.config), opts.changes);
   return core.lock.shared(async () => {
     const parent = core.store.get(opts.parentImageId);
