@@ -1,5 +1,6 @@
 import type { CliContext } from "../context.js";
-import type { EngineClient } from "../../client/engine-client.js";
+import type { EngineClient, QueryValue } from "../../client/engine-client.js";
+import type { FlagValues } from "../flags/parser.js";
 
 /** Docker's "for each argument" loop: prints each argument as given on success, collects errors, exit 1 if any failed. */
 export async function forEachContainer(
@@ -28,4 +29,13 @@ export async function forEachContainer(
 
 export function cpath(name: string, action: string): string {
   return `/containers/${encodeURIComponent(name)}/${action}`;
+}
+
+/** A command that POSTs /containers/{name}/{action} for each argument, with a query made from its flags. */
+export function postForEach(action: string, query: (f: FlagValues) => Record<string, QueryValue> = () => ({})): (ctx: CliContext, argv: string[], f: FlagValues) => Promise<number> {
+  return (ctx, argv, f) =>
+    forEachContainer(ctx, argv, async (client, name) => {
+      await client.json("POST", cpath(name, action), { query: query(f) });
+      return undefined;
+    });
 }

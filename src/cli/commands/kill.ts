@@ -1,17 +1,11 @@
-import type { CliContext } from "../context.js";
 import { str } from "../flags/parser.js";
-import type { FlagSpec, FlagValues } from "../flags/parser.js";
 import type { ArgRule } from "../command.js";
-import { forEachContainer, cpath } from "./container-each.js";
+import type { FlagSpec } from "../flags/parser.js";
+import { postForEach } from "./container-each.js";
 
 export const flags: FlagSpec[] = [
   { long: "signal", short: "s", type: "string", usage: "Signal to send to the container" },
 ];
 export const args: ArgRule = { kind: "min", n: 1 };
 
-export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promise<number> {
-  return forEachContainer(ctx, argv, async (client, name) => {
-    await client.json("POST", cpath(name, "kill"), { query: { signal: str(f, "signal") } });
-    return undefined;
-  });
-}
+export const run = postForEach("kill", (f) => ({ signal: str(f, "signal") }));

@@ -1,8 +1,8 @@
-import type { CliContext } from "../context.js";
-import { str, int } from "../flags/parser.js";
-import type { FlagSpec, FlagValues } from "../flags/parser.js";
+import { int, str } from "../flags/parser.js";
+import type { FlagValues } from "../flags/parser.js";
 import type { ArgRule } from "../command.js";
-import { forEachContainer, cpath } from "./container-each.js";
+import type { FlagSpec } from "../flags/parser.js";
+import { postForEach } from "./container-each.js";
 
 export const flags: FlagSpec[] = [
   { long: "signal", short: "s", type: "string", usage: "Signal to send to the container" },
@@ -10,9 +10,7 @@ export const flags: FlagSpec[] = [
 ];
 export const args: ArgRule = { kind: "min", n: 1 };
 
-export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promise<number> {
-  return forEachContainer(ctx, argv, async (client, name) => {
-    await client.json("POST", cpath(name, "stop"), { query: { signal: str(f, "signal"), t: int(f, "time") } });
-    return undefined;
-  });
-}
+/** stop's and restart's query: `signal` and `t`. */
+export const stopQuery = (f: FlagValues): Record<string, string | number | undefined> => ({ signal: str(f, "signal"), t: int(f, "time") });
+
+export const run = postForEach("stop", stopQuery);
