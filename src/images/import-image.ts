@@ -32,18 +32,21 @@ export function parsePlatform(
   return p;
 }
 
+/** The reference `repo[:tag]` names (import, commit), validated; undefined without a repo. */
+export function tagTarget(repo: string | undefined, tag: string | undefined): string | undefined {
+  if (!repo) return undefined;
+  const named = parseNormalizedNamed(repo);
+  if (tag) {
+    validateTag(tag);
+    named.tag = tag;
+  }
+  return referenceString(tagNameOnly(named));
+}
+
 export async function importImage(core: ImageCore, body: Readable, opts: ImportOptions, signal?: AbortSignal): Promise<string> {
   const platform = parsePlatform(opts.platform, core.platform);
   const config = applyChanges({}, opts.changes);
-  let target: string | undefined;
-  if (opts.repo) {
-    const named = parseNormalizedNamed(opts.repo);
-    if (opts.tag) {
-      validateTag(opts.tag);
-      named.tag = opts.tag;
-    }
-    target = referenceString(tagNameOnly(named));
-  }
+  const target = tagTarget(opts.repo, opts.tag);
   return core.lock.shared(async () => {
     const lease = core.leases.create({ op: "import" });
     try {
