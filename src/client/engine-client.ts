@@ -123,16 +123,8 @@ export class EngineClient {
 
   /** A request with an in-memory body whose answer is read whole, over node:net (wire.ts). */
   private async simple(method: string, path: string, opts: RequestOptions): Promise<WireResponse> {
-    const headers: Record<string, string> = { Host: "api.moby.localhost", "User-Agent": "berth-cli", ...opts.headers };
-    let payload: string | Buffer | undefined;
-    const b = opts.body;
-    if (b !== undefined) {
-      if (typeof b === "string" || Buffer.isBuffer(b)) payload = b;
-      else {
-        payload = JSON.stringify(b);
-        headers["Content-Type"] ??= "application/json";
-      }
-    }
+    const { headers, payload } = requestParts(opts);
+    if (isReadable(payload)) throw new TypeError("simple requests take in-memory bodies only");
     try {
       return await exchange(this.endpoint, method, path + encodeQuery(opts.query), headers, payload);
     } catch (e) {
@@ -143,18 +135,7 @@ export class EngineClient {
 
   private raw(method: string, path: string, opts: RequestOptions): Promise<IncomingMessage> {
     const qs = encodeQuery(opts.query);
-    // The docker CLI sends this Host too.
-    const headers: Record<string, string> = { Host: "api.moby.localhost", "User-Agent": "berth-cli", ...opts.headers };
-    let payload: Buffer | string | Readable | undefined;
-    const b = opts.body;
-    if (b !== undefined) {
-      if (typeof b === "string" || Buffer.isBuffer(b)) payload = b;
-      else if (isReadable(b)) payload = b;
-      else {
-        payload = JSON.stringify(b);
-        headers["Content-Type"] ??= "application/json";
-      }
-    }
+    const { headers, payload } = requestParts(opts);
     return new Promise((resolve, reject) => {
       // servername "" skips the agent's TLS server-name guess (an IP-literal regexp costing ~5 ms per start).
       const reqOpts: HttpRequestOptions & { servername: string } = { ...this.endpoint, method, path: path + qs, headers, agent: false, servername: "" };
@@ -171,6 +152,15 @@ export class EngineClient {
       }
     });
   }
+}
+
+/** Headers and body of a request: JSON-encodes plain values. The docker CLI sends this Host too. */
+function requestParts(opts: RequestOptions): { headers: Record<string, string>; payload: Buffer | string | Readable | undefined } {
+  const headers: Record<string, string> = { Host: "api.moby.localhost", "User-Agent": "berth-cli", ...opts.headers };
+  const b = opts.body;
+  if (b === undefined || typeof b === "string" || Buffer.isBuffer(b) || isReadable(b)) return { headers, payload: b };
+  headers["Content-Type"] ??= "application/json";
+  return { headers, payload: JSON.stringify(b) };
 }
 
 function isReadable(x: unknown): x is Readable {
