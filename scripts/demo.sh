@@ -32,5 +32,7 @@ step berth images
 if [ -x /usr/local/bin/docker ]; then
   echo; echo "# the docker CLI against berthd:"
   step env DOCKER_HOST=$BERTH_HOST /usr/local/bin/docker images
+  echo; echo "# a container, run by runc under conmon (the berth CLI's run comes with the containers issue):"
+  step env DOCKER_HOST=$BERTH_HOST /usr/local/bin/docker run --rm --pull=never busybox echo hello from a berth container
 fi
 step berth system df
