@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { makeBusyboxArchive } from "../fixtures/busybox.js";
@@ -124,4 +124,28 @@ test("without conmon: a clear error, and nothing left half-made", async (t) => {
   assert.match(await ok(d, ["inspect", "-f", "{{.State.Status}} {{.State.Running}}", "cc"]), /^(created|exited) false$/);
   await ok(d, ["rm", "cc"]);
   assert.equal(await ok(d, ["ps", "-aq"]), "");
+});
+
+test("bad create requests get docker's 400/404 and leave no container, snapshot or directory behind", async (t) => {
+  const d = await ready(t);
+  const post = (body: string, name = ""): ReturnType<Berthd["api"]> =>
+    d.api({ method: "POST", path: `/v1.44/containers/create${name ? `?name=${name}` : ""}`, headers: { "Content-Type": "application/json" }, body });
+  const cases: Array<[string, string, number, RegExp]> = [
+    ["{not json", "", 400, /invalid JSON/],
+    ["[]", "", 400, /config cannot be empty/],
+    [JSON.stringify({ Image: "busybox", Cmd: ["true"], HostConfig: { Memory: 1024 } }), "", 400, /Minimum memory limit allowed is 6MB/],
+    [JSON.stringify({ Image: "busybox", Cmd: ["true"], HostConfig: { RestartPolicy: { Name: "bogus" } } }), "", 400, /restart policy/],
+    [JSON.stringify({ Image: "busybox", Cmd: ["true"], WorkingDir: "relative" }), "", 400, /needs to be an absolute path/],
+    [JSON.stringify({ Image: "busybox", Cmd: ["true"] }), "x", 400, /Invalid container name/],
+    [JSON.stringify({ Image: "nosuch-image", Cmd: ["true"] }), "", 404, /No such image: nosuch-image:latest/],
+  ];
+  for (const [body, name, status, re] of cases) {
+    const r = await post(body, name);
+    assert.equal(r.status, status, `${body}: ${r.body.toString()}`);
+    assert.match((r.json as { message: string }).message, re);
+  }
+  assert.equal(await ok(d, ["ps", "-aq"]), "");
+  const dir = path.join(d.dataRoot, "containers");
+  assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], []);
+  assert.equal(await ok(d, ["info", "-f", "{{.Containers}}"]), "0");
 });
