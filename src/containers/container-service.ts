@@ -420,14 +420,33 @@ export class ContainerService {
     const sig = parseSignal(opts.signal || rec.config.StopSignal || "SIGTERM");
     const timeout = opts.timeout ?? rec.config.StopTimeout ?? 10;
     this.emit("kill", rec, { signal: String(sig) });
-    await this.o.runtime.kill(id, sig).catch(() => undefined);
+    await this.o.runtime.kill(id, sig).catch((e) => this.o.log.warn("stop signal failed", { id, err: messageOf(e) }));
     if (rec.status === "paused") await this.o.runtime.resume(id).catch(() => undefined);
     if (!(await this.waitExit(id, timeout < 0 ? -1 : timeout * 1000))) {
       this.emit("kill", rec, { signal: "9" });
-      await this.o.runtime.kill(id, 9, { all: true }).catch(() => undefined);
+      await this.killHard(rec);
       if (!(await this.waitExit(id, 10_000))) throw new BerthError("internal", `container ${id} did not stop after SIGKILL`);
     }
     this.emit("stop", this.store.get(id) ?? rec);
+  }
+
+  /**
+   * SIGKILL for good. With its own PID namespace the container dies with its init, so only init is
+   * signalled: `kill --all` freezes the cgroup first, and a v1 freezer can fail to freeze under load.
+   * A shared PID namespace needs every process in the cgroup signalled. Either way the other form is
+   * the fallback.
+   */
+  private async killHard(rec: ContainerRecord): Promise<void> {
+    const shared = (rec.hostConfig.PidMode ?? "") !== "";
+    const tries = shared ? [true, false] : [false, true];
+    for (const all of tries) {
+      try {
+        await this.o.runtime.kill(rec.id, 9, { all });
+        return;
+      } catch (e) {
+        this.o.log.warn("SIGKILL failed", { id: rec.id, all, err: messageOf(e) });
+      }
+    }
   }
 
   async restart(ref: string, opts: { signal?: string; timeout?: number }, _ctx: RequestContext): Promise<void> {
@@ -457,7 +476,7 @@ export class ContainerService {
       if (rec.status === "restarting") rec.status = "exited";
       this.store.update(rec);
       if (this.isRunning(rec)) {
-        await this.o.runtime.kill(rec.id, 9, { all: true }).catch(() => undefined);
+        await this.killHard(rec);
         if (rec.status === "paused") await this.o.runtime.resume(rec.id).catch(() => undefined);
         if (!(await this.waitExit(rec.id, 10_000))) throw new BerthError("internal", `could not kill running container ${rec.id}, cannot remove`);
       }
