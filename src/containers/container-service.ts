@@ -425,9 +425,27 @@ export class ContainerService {
     if (!(await this.waitExit(id, timeout < 0 ? -1 : timeout * 1000))) {
       this.emit("kill", rec, { signal: "9" });
       await this.killHard(rec);
-      if (!(await this.waitExit(id, 10_000))) throw new BerthError("internal", `container ${id} did not stop after SIGKILL`);
+      if (!(await this.waitExit(id, 10_000)) && !(await this.reapLost(id))) throw new BerthError("internal", `container ${id} did not stop after SIGKILL`);
     }
     this.emit("stop", this.store.get(id) ?? rec);
+  }
+
+  /**
+   * After a SIGKILL that no exit report followed: when the runtime says the container stopped and its
+   * conmon is gone (so no exit file will ever come), records the exit itself. True if it did.
+   */
+  private async reapLost(id: string): Promise<boolean> {
+    const code = await this.o.runtime.readExitCode(this.exitDir, id);
+    if (code !== undefined) {
+      await this.onExit(id, code);
+      return true;
+    }
+    const st = await this.o.runtime.state(id);
+    if (st && st.status !== "stopped") return false;
+    if (this.o.runtime.conmonAlive(this.stateDir(id))) return false;
+    this.o.log.warn("container stopped without an exit report from its monitor", { id });
+    await this.onExit(id, 137, "container's monitor is gone");
+    return true;
   }
 
   /**
