@@ -27,6 +27,7 @@ import type {
   HostConfig,
   PathStat,
 } from "../api/types/containers.js";
+import { checkWorkingDir, precheckExecutable } from "./explain-start.js";
 import { ConflictError, InvalidArgumentError, NotImplementedError, NotModifiedError, messageOf, BerthError } from "../errdefs/index.js";
 import type { ImageService } from "../images/index.js";
 import { isMounted, mountAll, unmountRecursive } from "../mount/index.js";
@@ -283,8 +284,11 @@ export class ContainerService {
     const rootfs = path.join(p.bundleDir, "rootfs");
     const stateDir = this.stateDir(id);
     try {
+      checkWorkingDir(rec.config.WorkingDir ?? "");
       if (!isMounted(rootfs)) await mountAll(await this.o.snapshotter.mounts(rec.snapshotKey), rootfs);
       if (rec.config.WorkingDir) mkdirInRoot(rootfs, rec.config.WorkingDir);
+      const problem = precheckExecutable(rootfs, [...(rec.config.Entrypoint ?? []), ...(rec.config.Cmd ?? [])], rec.config.Env ?? []);
+      if (problem) throw new Error(problem.message);
       const spec = specInput(rec, { rootfs, hostsPath: p.hostsPath, hostnamePath: p.hostnamePath, resolvConfPath: p.resolvConfPath, ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}) }, this.cgroupsPath(id));
       await this.o.runtime.writeBundle(p.bundleDir, buildSpec(spec));
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
@@ -318,7 +322,7 @@ export class ContainerService {
       this.failPendingAttach(id);
       // docker removes a --rm container whose start failed (the CLI waits for condition=removed).
       if (fresh.hostConfig.AutoRemove) await this.removeRecord(fresh).catch(() => undefined);
-      throw /executable file not found|no such file or directory|permission denied|exec format error|not a directory/i.test(msg) ? new InvalidArgumentError(msg) : new BerthError("internal", msg);
+      throw /executable file not found|no such file or directory|permission denied|exec format error|not a directory|working directory/i.test(msg) ? new InvalidArgumentError(msg) : new BerthError("internal", msg);
     }
   }
 

@@ -1,0 +1,73 @@
+/**
+ * Start errors that explain themselves, through the docker CLI against berthd: a missing command, a
+ * script whose interpreter line ends in CR, a binary for another CPU, and a working directory through
+ * /proc/self/fd (refused: such a path can reach a descriptor outside the container).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, test } from "node:test";
+import { makeBusyboxArchive } from "../fixtures/busybox.js";
+import { startBerthd, type Berthd } from "../helpers/daemon.js";
+
+const fx = mkdtempSync("/tmp/berth-explain-fx-");
+const archive = path.join(fx, "explain.tar");
+
+/** A minimal ELF64 header for aarch64 (e_machine 183): enough for the kernel to refuse it on amd64. */
+function foreignElf(): Buffer {
+  const b = Buffer.alloc(64);
+  b.write("\x7fELF", 0, "latin1");
+  b[4] = 2; // 64-bit
+  b[5] = 1; // little endian
+  b[6] = 1; // version
+  b.writeUInt16LE(2, 16); // ET_EXEC
+  b.writeUInt16LE(process.arch === "arm64" ? 62 : 183, 18);
+  b.writeUInt32LE(1, 20);
+  return b;
+}
+
+before(() =>
+  makeBusyboxArchive(archive, {
+    tag: "explain:latest",
+    entries: [
+      { name: "crlf.sh", mode: 0o755, data: "#!/bin/sh\r\necho hi\r\n" },
+      { name: "foreign", mode: 0o755, data: foreignElf() },
+    ],
+  }),
+);
+after(() => rmSync(fx, { recursive: true, force: true }));
+
+let d: Berthd;
+before(async () => {
+  d = await startBerthd();
+  const r = await d.docker(["load", "-q", "-i", archive]);
+  assert.equal(r.code, 0, r.stderr);
+});
+after(async () => d?.cleanup());
+
+test("a missing command exits 127 with docker's message, and --rm leaves nothing", async () => {
+  const r = await d.docker(["run", "--rm", "--pull=never", "explain", "no-such-cmd"]);
+  assert.equal(r.code, 127, r.stderr);
+  assert.match(r.stderr, /exec: "no-such-cmd": executable file not found in \$PATH/);
+  assert.equal((await d.docker(["ps", "-aq"])).stdout.trim(), "");
+});
+
+test("a script with CRLF line endings: the error names the carriage return", async () => {
+  const r = await d.docker(["run", "--rm", "--pull=never", "explain", "/crlf.sh"]);
+  assert.equal(r.code, 127, r.stderr);
+  assert.match(r.stderr, /"#!\/bin\/sh" ends in a carriage return/);
+});
+
+test("a binary for another CPU: the error names both architectures", async () => {
+  const r = await d.docker(["run", "--rm", "--pull=never", "explain", "/foreign"]);
+  assert.notEqual(r.code, 0);
+  const want = process.arch === "arm64" ? "amd64" : "arm64";
+  assert.match(r.stderr, new RegExp(`/foreign is built for ${want}, this host is`), r.stderr);
+});
+
+test("a working directory through /proc/self/fd is refused", async () => {
+  const r = await d.docker(["run", "--rm", "--pull=never", "-w", "/proc/self/fd/7", "explain", "pwd"]);
+  assert.notEqual(r.code, 0, r.stdout);
+  assert.match(r.stderr, /working directory '\/proc\/self\/fd\/7' is invalid/);
+  assert.equal((await d.docker(["ps", "-aq"])).stdout.trim(), "", "the --rm container stayed behind");
+});
