@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { rename as renameFile, stat } from "node:fs/promises";
+import { readFile, rename as renameFile, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import type {
@@ -28,6 +28,8 @@ import type {
   PathStat,
 } from "../api/types/containers.js";
 import { checkWorkingDir, precheckExecutable } from "./explain-start.js";
+import { HealthMonitor, probeArgs, type HealthState, type ProbeOutcome } from "./health-monitor.js";
+import { runProbe } from "../runtime/probe.js";
 import { ConflictError, InvalidArgumentError, NotImplementedError, NotModifiedError, messageOf, BerthError } from "../errdefs/index.js";
 import type { ImageService } from "../images/index.js";
 import { isMounted, mountAll, unmountRecursive } from "../mount/index.js";
@@ -105,6 +107,11 @@ export class ContainerService {
   private watcher: { close(): void } | undefined;
   private rotateTimer: NodeJS.Timeout | undefined;
 
+  private readonly health = new HealthMonitor({
+    probe: (id, args, timeoutMs) => this.probe(id, args, timeoutMs),
+    update: (id, state, changed) => this.healthUpdate(id, state, changed),
+  });
+
   constructor(private readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.state);
     mkdirSync(this.exitDir, { recursive: true });
@@ -141,6 +148,9 @@ export class ContainerService {
       if (st && (st.status === "running" || st.status === "paused") && this.o.runtime.conmonAlive(this.stateDir(rec.id))) continue;
       await this.onExit(rec.id, 255, "container's monitor is gone");
     }
+    for (const rec of this.store.all()) {
+      if (this.isRunning(rec)) this.startHealth(rec, rec.state.Health ?? { Status: "starting", FailingStreak: 0, Log: [] });
+    }
     this.watcher = this.o.runtime.watchExits(this.exitDir, (id, code) => {
       void this.onExit(id, code).catch((e) => this.o.log.warn("exit handling failed", { id, err: messageOf(e) }));
     });
@@ -156,6 +166,7 @@ export class ContainerService {
   }
 
   close(): void {
+    this.health.stopAll();
     this.watcher?.close();
     if (this.rotateTimer) clearInterval(this.rotateTimer);
   }
@@ -312,6 +323,7 @@ export class ContainerService {
       fresh.state = { ...fresh.state, Pid: handle.pid, StartedAt: now, Error: "", ExitCode: 0, OOMKilled: false, ManuallyStopped: false };
       this.store.update(fresh);
       this.emit("start", fresh);
+      this.startHealth(fresh, { Status: "starting", FailingStreak: 0, Log: fresh.state.Health?.Log ?? [] });
     } catch (e) {
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       await unmountRecursive(rootfs).catch(() => undefined);
@@ -328,6 +340,7 @@ export class ContainerService {
 
   private async onExit(id: string, code: number, error = ""): Promise<void> {
     const rec = this.store.get(id);
+    this.health.stop(id);
     rmSync(path.join(this.exitDir, id), { force: true });
     if (!rec || (rec.status !== "running" && rec.status !== "paused" && rec.status !== "restarting")) return;
     const oom = await readOomKilled(this.stateDir(id), this.cgroupsPath(id)).catch(() => false);
@@ -432,6 +445,30 @@ export class ContainerService {
       if (!(await this.waitExit(id, 10_000)) && !(await this.reapLost(id))) throw new BerthError("internal", `container ${id} did not stop after SIGKILL`);
     }
     this.emit("stop", this.store.get(id) ?? rec);
+  }
+
+  /** Starts the container's health checks when it has one (image HEALTHCHECK or --health-*). */
+  private startHealth(rec: ContainerRecord, initial: HealthState): void {
+    const args = probeArgs(rec.config.Healthcheck, rec.config.Shell);
+    if (!args || !rec.config.Healthcheck) return;
+    rec.state.Health = initial;
+    this.store.update(rec);
+    this.health.start(rec.id, { config: rec.config.Healthcheck, args, startedAt: new Date(rec.state.StartedAt), initial });
+  }
+
+  private async probe(id: string, args: string[], timeoutMs: number): Promise<ProbeOutcome> {
+    const spec = JSON.parse(await readFile(path.join(this.bundleDir(id), "config.json"), "utf8")) as { process?: Record<string, unknown> };
+    const proc: Record<string, unknown> = { ...(spec.process ?? {}), args };
+    delete proc["consoleSize"];
+    return runProbe({ runtimeBinary: this.o.runtime.runtimeBinary, runtimeRoot: this.o.runtime.runtimeRoot, id, process: proc, workDir: this.stateDir(id), timeoutMs });
+  }
+
+  private healthUpdate(id: string, state: HealthState, changed: boolean): void {
+    const rec = this.store.get(id);
+    if (!rec || !this.isRunning(rec)) return;
+    rec.state.Health = state;
+    this.store.update(rec);
+    if (changed) this.emit(`health_status: ${state.Status}`, rec);
   }
 
   /**
@@ -552,6 +589,9 @@ export class ContainerService {
         throw new InvalidArgumentError(`invalid filter '${k}'`);
       }
     }
+    for (const h of f["health"] ?? []) {
+      if (!["starting", "healthy", "unhealthy", "none"].includes(h)) throw new InvalidArgumentError(`Unrecognised filter value for health: ${h}`);
+    }
     for (const s of f["status"] ?? []) {
       if (!["created", "restarting", "running", "removing", "paused", "exited", "dead"].includes(s)) throw new InvalidArgumentError(`invalid filter 'status=${s}'`);
     }
@@ -574,6 +614,7 @@ export class ContainerService {
       if (f["exited"] && !(r.status === "exited" && f["exited"].includes(String(r.state.ExitCode)))) return false;
       if (f["label"] && !f["label"].every((l) => labelMatch(r.config.Labels ?? {}, l))) return false;
       if (f["ancestor"] && !f["ancestor"].some((a) => this.ancestorMatch(r, a))) return false;
+      if (f["health"] && !f["health"].includes(healthOf(r))) return false;
       if (before && !(r.created < before.created)) return false;
       if (since && !(r.created > since.created)) return false;
       return true;
@@ -936,4 +977,9 @@ function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
   a.addEventListener("abort", fire, { once: true });
   b.addEventListener("abort", fire, { once: true });
   return ac.signal;
+}
+
+/** The health filter's value for a container: its check's status, or "none" without one. */
+function healthOf(r: ContainerRecord): string {
+  return probeArgs(r.config.Healthcheck, r.config.Shell) && r.state.Health ? r.state.Health.Status : "none";
 }

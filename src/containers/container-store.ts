@@ -1,3 +1,4 @@
+import type { HealthLog } from "../api/types/containers.js";
 import type Database from "better-sqlite3";
 import { ConflictError, InvalidArgumentError, NoSuchContainerError } from "../errdefs/index.js";
 import type { StateDb } from "../state/index.js";
@@ -17,6 +18,8 @@ export interface ContainerRunState {
   OOMKilled: boolean;
   /** Stopped through the API: no restart policy applies (and unless-stopped not at daemon start). */
   ManuallyStopped?: boolean;
+  /** Health check state, when the container has a check (docker's State.Health). */
+  Health?: { Status: "starting" | "healthy" | "unhealthy"; FailingStreak: number; Log: HealthLog[] };
 }
 
 /** One container as persisted (table `containers`, migration 0003). */

@@ -5,8 +5,10 @@ import type { ContainerRecord } from "./container-store.js";
 export function statusString(rec: Pick<ContainerRecord, "status" | "state" | "restartCount">, now = Date.now()): string {
   const since = (iso: string): string => humanDuration(Math.max(0, now - Date.parse(iso)));
   switch (rec.status) {
-    case "running":
-      return `Up ${since(rec.state.StartedAt)}`;
+    case "running": {
+      const h = rec.state.Health?.Status;
+      return `Up ${since(rec.state.StartedAt)}${h === "starting" ? " (health: starting)" : h ? ` (${h})` : ""}`;
+    }
     case "paused":
       return `Up ${since(rec.state.StartedAt)} (Paused)`;
     case "restarting":

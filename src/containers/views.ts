@@ -25,6 +25,7 @@ export function stateOf(rec: ContainerRecord): ContainerState {
     Error: s.Error,
     StartedAt: s.StartedAt,
     FinishedAt: s.FinishedAt,
+    ...(s.Health && rec.config.Healthcheck?.Test?.[0] !== "NONE" ? { Health: s.Health } : {}),
   };
 }
 
