@@ -621,14 +621,16 @@ export class ContainerService {
     });
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
     const now = Date.now();
-    return recs.map((r) => {
-      const s = summaryView(r, now);
-      if (opts.size) {
-        s.SizeRw = 0;
-        s.SizeRootFs = this.o.images.sizeOfImage(r.imageId);
-      }
-      return s;
-    });
+    return Promise.all(
+      recs.map(async (r) => {
+        const s = summaryView(r, now);
+        if (opts.size) {
+          s.SizeRw = await this.sizeRw(r);
+          s.SizeRootFs = this.o.images.sizeOfImage(r.imageId) + s.SizeRw;
+        }
+        return s;
+      }),
+    );
   }
 
   private ancestorMatch(r: ContainerRecord, a: string): boolean {
@@ -639,12 +641,21 @@ export class ContainerService {
     }
   }
 
+  /** Bytes the container wrote on top of its image (its own snapshot layer). */
+  private async sizeRw(rec: ContainerRecord): Promise<number> {
+    try {
+      return (await this.o.snapshotter.usage(rec.snapshotKey)).size;
+    } catch {
+      return 0;
+    }
+  }
+
   async inspect(ref: string, opts: { size: boolean }, _ctx: RequestContext): Promise<ContainerInspect> {
     const rec = this.store.lookup(ref);
     const v = inspectView(rec, this.paths(rec.id), this.o.driver);
     if (opts.size) {
-      v.SizeRw = 0;
-      v.SizeRootFs = this.o.images.sizeOfImage(rec.imageId);
+      v.SizeRw = await this.sizeRw(rec);
+      v.SizeRootFs = this.o.images.sizeOfImage(rec.imageId) + v.SizeRw;
     }
     return v;
   }
