@@ -39,7 +39,7 @@ cycle() { # $1 = CLI command line; 20 × create+start+wait+rm
 }
 export -f cycle
 log "20 × create+start+wait+rm"
-hyperfine -r "$(( (RUNS + 4) / 5 ))" --export-json "$W/cycle.json" --style basic \
+hyperfine --shell=bash -r "$(( (RUNS + 4) / 5 ))" --export-json "$W/cycle.json" --style basic \
   -n "dockerd: 20 cycles" "bash -c 'cycle \"$D\"'" -n "berthd: 20 cycles" "bash -c 'cycle \"$B\"'" >&2
 
 log "ps -a with 200 containers"

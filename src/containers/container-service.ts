@@ -294,15 +294,23 @@ export class ContainerService {
     const p = this.paths(id);
     const rootfs = path.join(p.bundleDir, "rootfs");
     const stateDir = this.stateDir(id);
+    const t0 = performance.now();
+    const phases: Record<string, number> = {};
+    const mark = (name: string): void => {
+      phases[name] = Math.round(performance.now() - t0);
+    };
     try {
       checkWorkingDir(rec.config.WorkingDir ?? "");
       if (!isMounted(rootfs)) await mountAll(await this.o.snapshotter.mounts(rec.snapshotKey), rootfs);
+      mark("mounted");
       if (rec.config.WorkingDir) mkdirInRoot(rootfs, rec.config.WorkingDir);
       const problem = precheckExecutable(rootfs, [...(rec.config.Entrypoint ?? []), ...(rec.config.Cmd ?? [])], rec.config.Env ?? []);
       if (problem) throw new Error(problem.message);
       const spec = specInput(rec, { rootfs, hostsPath: p.hostsPath, hostnamePath: p.hostnamePath, resolvConfPath: p.resolvConfPath, ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}) }, this.cgroupsPath(id));
       await this.o.runtime.writeBundle(p.bundleDir, buildSpec(spec));
+      mark("bundle");
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
+      mark("deleted");
       const logType = rec.hostConfig.LogConfig?.Type ?? "json-file";
       const handle = await this.o.runtime.create({
         id,
@@ -315,8 +323,11 @@ export class ContainerService {
         stdin: rec.config.OpenStdin === true,
         stdinOnce: rec.config.StdinOnce === true,
       });
+      mark("created");
       await this.attachPending(id);
       await this.o.runtime.start(id);
+      mark("started");
+      this.o.log.debug("container started", { id, ...phases });
       const now = new Date().toISOString();
       const fresh = this.store.get(id) ?? rec;
       fresh.status = "running";
@@ -327,7 +338,7 @@ export class ContainerService {
     } catch (e) {
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       await unmountRecursive(rootfs).catch(() => undefined);
-      const msg = startErrorMessage(messageOf(e));
+      const msg = startErrorMessage(messageOf(e), path.basename(this.o.runtime.runtimeBinary));
       const fresh = this.store.get(id) ?? rec;
       fresh.state = { ...fresh.state, Error: msg, ExitCode: exitCodeForStartError(msg) };
       this.store.update(fresh);
@@ -937,8 +948,8 @@ function parseUntil(v: string): number {
 }
 
 /** docker's wording around the runtime's own error. */
-function startErrorMessage(runtimeMsg: string): string {
-  const inner = /runc create failed|OCI runtime/.test(runtimeMsg) ? runtimeMsg : `runc create failed: unable to start container process: ${runtimeMsg}`;
+function startErrorMessage(runtimeMsg: string, runtime: string): string {
+  const inner = / create failed|OCI runtime/.test(runtimeMsg) ? runtimeMsg : `${runtime} create failed: unable to start container process: ${runtimeMsg}`;
   return `failed to create task for container: failed to create shim task: OCI runtime create failed: ${inner}: unknown`;
 }
 

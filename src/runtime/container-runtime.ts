@@ -9,6 +9,7 @@ import { NotFoundError } from "../errdefs/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import type { Logger } from "../util/log.js";
 import type { OciRuntimeSpec } from "./spec.js";
+import { tryFastDelete } from "./fast-delete.js";
 import type { AttachIO, ContainerHandle, CreateOptions, ExecOptions, ResourcesInput, RuntimeState } from "./types.js";
 
 const CONMON_DEFAULT = "/usr/bin/conmon";
@@ -261,6 +262,7 @@ export class ContainerRuntime {
   }
 
   async delete(id: string, opts?: { force?: boolean }): Promise<void> {
+    if (tryFastDelete(this.runtimeRoot, id)) return;
     const args = ["delete"];
     if (opts?.force) args.push("--force");
     args.push(id);
