@@ -42,7 +42,7 @@ import { ContainerStore, emptyRunState, type ContainerRecord } from "./container
 import { containerHosts, containerResolvConf } from "./etc-files.js";
 import { parseDetachKeys } from "./detach-keys.js";
 import { resolveInRoot } from "./fs/index.js";
-import { formatLogs } from "./format-logs.js";
+import { formatLogs, logAttrs } from "./format-logs.js";
 import { mergeConfig } from "./merge-config.js";
 import { generateName, nameInUseMessage, normalizeName } from "./names.js";
 import { RestartBackoff, shouldRestart } from "./restart-policy.js";
@@ -691,7 +691,13 @@ export class ContainerService {
           },
         })
       : emptyIterable();
-    return { tty: rec.config.Tty === true, chunks: formatLogs(entries, { stdout: opts.stdout, stderr: opts.stderr, timestamps: opts.timestamps }) };
+    return { tty: rec.config.Tty === true, chunks: formatLogs(entries, {
+        stdout: opts.stdout,
+        stderr: opts.stderr,
+        timestamps: opts.timestamps,
+        ...(opts.details ? { details: logAttrs(rec.config.Labels ?? {}, rec.config.Env ?? [], rec.hostConfig.LogConfig?.Config ?? {}) } : {}),
+      }),
+    };
   }
 
   /** json-file rotation: keeps max-file files of max-size each (conmon reopens its log on request). */

@@ -12,5 +12,5 @@ export { explainExecutable, notFoundInPath, hostArch } from "./explain-exec.js";
 export type { ExecProblem } from "./explain-exec.js";
 export { resolveUser } from "./user-lookup.js";
 export type { ResolvedUser } from "./user-lookup.js";
-export { formatLogs, rfc3339Nano } from "./format-logs.js";
+export { formatLogs, logAttrs, rfc3339NanoFixed } from "./format-logs.js";
 export { ContainerService, type ContainerServiceOptions } from "./container-service.js";
