@@ -11,6 +11,7 @@ import type { Logger } from "../util/log.js";
 import type { Backend } from "./backend.js";
 import { errorBody, httpStatusOf } from "./errors.js";
 import { registerContainerRoutes } from "./routes/containers.js";
+import { registerContainerFsRoutes } from "./routes/container-fs.js";
 import { registerImageRoutes, type ImageRouteOptions } from "./routes/images.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { Router, type ApiRequest } from "./router.js";
@@ -48,6 +49,7 @@ export function buildRouter(backend: Backend, opts: ImageRouteOptions = {}): Rou
   registerSystemRoutes(r, backend);
   registerImageRoutes(r, backend, opts);
   registerContainerRoutes(r, backend);
+  registerContainerFsRoutes(r, backend);
   return r;
 }
 

@@ -41,7 +41,9 @@ import type { Logger } from "../util/log.js";
 import { ContainerStore, emptyRunState, type ContainerRecord } from "./container-store.js";
 import { containerHosts, containerResolvConf } from "./etc-files.js";
 import { parseDetachKeys } from "./detach-keys.js";
-import { resolveInRoot } from "./fs/index.js";
+import { commitContainer, exportRootfs, getArchive, putArchive, resolveInRoot, statPath, type ContainerFs } from "./fs/index.js";
+import { commitConfig, extraMountsOf, mountTemp, openLayer, overlayDirs, releaseAfter } from "./container-fs-access.js";
+import { statsStream } from "./stats-sampler.js";
 import { formatLogs, logAttrs } from "./format-logs.js";
 import { mergeConfig } from "./merge-config.js";
 import { generateName, nameInUseMessage, normalizeName } from "./names.js";
@@ -103,6 +105,9 @@ export class ContainerService {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly backoff = new Map<string, RestartBackoff>();
   private readonly stopping = new Set<string>();
+  /** Containers between runtime create and "running" in the store; an exit seen then waits here. */
+  private readonly launching = new Set<string>();
+  private readonly earlyExits = new Map<string, number>();
   private readonly starting = new Map<string, Promise<void>>();
   private watcher: { close(): void } | undefined;
   private rotateTimer: NodeJS.Timeout | undefined;
@@ -299,6 +304,8 @@ export class ContainerService {
     const mark = (name: string): void => {
       phases[name] = Math.round(performance.now() - t0);
     };
+    this.launching.add(id);
+    this.earlyExits.delete(id);
     try {
       checkWorkingDir(rec.config.WorkingDir ?? "");
       if (!isMounted(rootfs)) await mountAll(await this.o.snapshotter.mounts(rec.snapshotKey), rootfs);
@@ -333,9 +340,19 @@ export class ContainerService {
       fresh.status = "running";
       fresh.state = { ...fresh.state, Pid: handle.pid, StartedAt: now, Error: "", ExitCode: 0, OOMKilled: false, ManuallyStopped: false };
       this.store.update(fresh);
+      this.launching.delete(id);
       this.emit("start", fresh);
+      const early = this.earlyExits.get(id);
+      if (early !== undefined) {
+        this.earlyExits.delete(id);
+        void this.onExit(id, early).catch((e) => this.o.log.warn("exit handling failed", { id, err: messageOf(e) }));
+        return;
+      }
       this.startHealth(fresh, { Status: "starting", FailingStreak: 0, Log: fresh.state.Health?.Log ?? [] });
     } catch (e) {
+      this.launching.delete(id);
+      this.earlyExits.delete(id);
+      rmSync(path.join(this.exitDir, id), { force: true });
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       await unmountRecursive(rootfs).catch(() => undefined);
       const msg = startErrorMessage(messageOf(e), path.basename(this.o.runtime.runtimeBinary));
@@ -351,6 +368,12 @@ export class ContainerService {
 
   private async onExit(id: string, code: number, error = ""): Promise<void> {
     const rec = this.store.get(id);
+    if (this.launching.has(id)) {
+      // The process ended before start recorded it as running (a short command on a busy host):
+      // doStart replays this exit once the record says running.
+      this.earlyExits.set(id, code);
+      return;
+    }
     this.health.stop(id);
     rmSync(path.join(this.exitDir, id), { force: true });
     if (!rec || (rec.status !== "running" && rec.status !== "paused" && rec.status !== "restarting")) return;
@@ -883,26 +906,115 @@ export class ContainerService {
     await this.o.runtime.resize(this.stateDir(rec.id), opts.h, opts.w);
   }
 
-  stats(_ref: string, _opts: { stream: boolean; oneShot: boolean }, _ctx: RequestContext): AsyncIterable<ContainerStats> {
-    throw new NotImplementedError("stats is not implemented yet");
+  stats(ref: string, opts: { stream: boolean; oneShot: boolean }, ctx: RequestContext): AsyncIterable<ContainerStats> {
+    const id = this.store.lookup(ref).id;
+    return statsStream({
+      stream: opts.stream,
+      oneShot: opts.oneShot,
+      signal: ctx.signal,
+      target: () => {
+        const cur = this.store.get(id);
+        if (!cur) return undefined;
+        const live = this.isRunning(cur) && cur.state.Pid > 0;
+        return { id, name: cur.name, ...(live ? { cgroupsPath: this.cgroupsPath(id), pid: cur.state.Pid } : {}) };
+      },
+    });
   }
-  async changes(_ref: string, _ctx: RequestContext): Promise<ContainerChange[]> {
-    throw new NotImplementedError("diff is not implemented yet");
+
+  /** The container's filesystem with its rootfs mounted: its own mount while it runs, else the snapshot on a temp dir until release(). */
+  private async openFs(ref: string): Promise<{ rec: ContainerRecord; fs: ContainerFs; release: () => Promise<void> }> {
+    const rec = this.store.lookup(ref);
+    const mounts = await this.o.snapshotter.mounts(rec.snapshotKey);
+    const own = path.join(this.bundleDir(rec.id), "rootfs");
+    const base = { ...overlayDirs(mounts), id: ref, extraMounts: extraMountsOf(rec.hostConfig, this.paths(rec.id)) };
+    if (this.isRunning(rec) && isMounted(own)) return { rec, fs: { ...base, rootfs: own }, release: async () => undefined };
+    const t = await mountTemp(mounts);
+    return { rec, fs: { ...base, rootfs: t.root }, release: t.release };
   }
-  async export(_ref: string, _ctx: RequestContext): Promise<Readable> {
-    throw new NotImplementedError("export is not implemented yet");
+
+  private releaseWarn = (e: unknown): void => this.o.log.warn("unmounting a container's temporary rootfs failed", { err: messageOf(e) });
+
+  async changes(ref: string, _ctx: RequestContext): Promise<ContainerChange[]> {
+    const layer = await openLayer(this.o.snapshotter, this.store.lookup(ref).snapshotKey, ref);
+    try {
+      return await layer.changes();
+    } finally {
+      await layer.release();
+    }
   }
-  async statPath(_ref: string, _p: string, _ctx: RequestContext): Promise<PathStat> {
-    throw new NotImplementedError("the archive API is not implemented yet");
+  async export(ref: string, _ctx: RequestContext): Promise<Readable> {
+    const { rec, fs, release } = await this.openFs(ref);
+    try {
+      const tar = releaseAfter(exportRootfs(fs), release, this.releaseWarn);
+      this.emit("export", rec);
+      return tar;
+    } catch (e) {
+      await release();
+      throw e;
+    }
   }
-  async getArchive(_ref: string, _p: string, _ctx: RequestContext): Promise<{ stat: PathStat; tar: Readable }> {
-    throw new NotImplementedError("the archive API is not implemented yet");
+  async statPath(ref: string, p: string, _ctx: RequestContext): Promise<PathStat> {
+    const { fs, release } = await this.openFs(ref);
+    try {
+      return dirAsserted(p, await statPath(fs, p));
+    } finally {
+      await release();
+    }
   }
-  async putArchive(_ref: string, _p: string, _body: Readable, _o: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }, _ctx: RequestContext): Promise<void> {
-    throw new NotImplementedError("the archive API is not implemented yet");
+  async getArchive(ref: string, p: string, _ctx: RequestContext): Promise<{ stat: PathStat; tar: Readable }> {
+    const { rec, fs, release } = await this.openFs(ref);
+    try {
+      const r = await getArchive(fs, p);
+      try {
+        dirAsserted(p, r.stat);
+      } catch (e) {
+        r.tar.destroy();
+        throw e;
+      }
+      this.emit("archive-path", rec);
+      return { stat: r.stat, tar: releaseAfter(r.tar, release, this.releaseWarn) };
+    } catch (e) {
+      await release();
+      throw e;
+    }
   }
-  async commit(_o: { container: string }, _ctx: RequestContext): Promise<{ Id: string }> {
-    throw new NotImplementedError("commit is not implemented yet");
+  async putArchive(ref: string, p: string, body: Readable, o: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }, _ctx: RequestContext): Promise<void> {
+    const { rec, fs, release } = await this.openFs(ref);
+    try {
+      await putArchive(fs, p, body, { ...o, readOnlyRootfs: rec.hostConfig.ReadonlyRootfs === true });
+      this.emit("extract-to-dir", rec);
+    } finally {
+      await release();
+    }
+  }
+  async commit(
+    o: { container: string; repo?: string; tag?: string; comment?: string; author?: string; pause: boolean; changes: string[]; config?: ContainerCreateRequest },
+    ctx: RequestContext,
+  ): Promise<{ Id: string }> {
+    const rec = this.store.lookup(o.container);
+    const layer = await openLayer(this.o.snapshotter, rec.snapshotKey, o.container);
+    const pause = o.pause && rec.status === "running";
+    let id: string;
+    try {
+      if (pause) await this.o.runtime.pause(rec.id);
+      id = await commitContainer(this.o.images, {
+        parentImageId: rec.imageId,
+        diff: await layer.tar(),
+        config: commitConfig(rec.config, o.config),
+        containerId: rec.id,
+        changes: o.changes,
+        ...(o.author ? { author: o.author } : {}),
+        ...(o.comment ? { comment: o.comment } : {}),
+        ...(o.repo ? { repo: o.repo } : {}),
+        ...(o.tag ? { tag: o.tag } : {}),
+        signal: ctx.signal,
+      });
+    } finally {
+      if (pause) await this.o.runtime.resume(rec.id).catch((e) => this.o.log.warn("unpausing after commit failed", { id: rec.id, err: messageOf(e) }));
+      await layer.release().catch(this.releaseWarn);
+    }
+    this.emit("commit", rec, { comment: o.comment ?? "", imageID: id, imageRef: o.repo ? `${o.repo}:${o.tag || "latest"}` : "" });
+    return { Id: id };
   }
   async execCreate(_ref: string, _body: ExecCreateRequest, _ctx: RequestContext): Promise<{ Id: string }> {
     throw new NotImplementedError("exec is not implemented yet");
@@ -916,6 +1028,12 @@ export class ContainerService {
   async execResize(_id: string, _o: { h: number; w: number }, _ctx: RequestContext): Promise<void> {
     throw new NotImplementedError("exec is not implemented yet");
   }
+}
+
+/** A path ending in "/" or "/." names a directory: anything else fails as lstat would (ENOTDIR), as with docker. */
+function dirAsserted(p: string, st: PathStat): PathStat {
+  if ((p.endsWith("/") || p.endsWith("/.")) && Math.floor(st.mode / 2 ** 31) % 2 !== 1) throw new InvalidArgumentError(`lstat ${p}: not a directory`);
+  return st;
 }
 
 function emptyIterable(): AsyncIterable<LogEntry> {

@@ -399,11 +399,23 @@ export class ContainerRuntime {
     await this.ctl(stateDir, "2 0 0\n");
   }
 
+  /**
+   * Runs a process in a running container under its own conmon (`-e --exec-process-spec`, api-version 1).
+   * conmon reports on its sync pipe the exec's pid, then (when it ends) its exit status; it also writes
+   * the status to <stateDir>/exit (its persist dir) and <stateDir>/exits/<containerId> (its exit dir is
+   * named by -c). A runtime failure (missing executable…) rejects with the runtime's message.
+   * `exit` resolves with the status (-1 when conmon died without reporting one) and writes it to
+   * <exitDir>/<execId>.
+   */
   async exec(opts: ExecOptions, io?: AttachIO): Promise<{ pid: number; exit: Promise<number> }> {
     await mkdir(opts.stateDir, { recursive: true });
     await mkdir(opts.exitDir, { recursive: true });
-    const ownExit = join(opts.stateDir, "exit");
+    // Not <stateDir>/exit: conmon writes that *file* (-0 is the persist dir); a directory there makes it
+    // fail before it reports the exit status.
+    const ownExit = join(opts.stateDir, "exits");
     await mkdir(ownExit, { recursive: true });
+    await rm(join(opts.stateDir, "exit"), { recursive: true, force: true });
+    await rm(join(ownExit, opts.containerId), { force: true });
     const p = opts.process;
     const caps = p.capabilities.map((c) => (c.startsWith("CAP_") ? c : `CAP_${c}`));
     const procSpec = {
@@ -437,17 +449,16 @@ export class ContainerRuntime {
         }
       : undefined;
     const { pid, next } = await this.spawnConmon(args, `exec ${opts.execId}`, onReady, true);
-    const fromSync = next?.then((m) => m.data).catch(() => undefined);
     const exit = (async (): Promise<number> => {
-      for (;;) {
-        const code = (await this.readExitCode(ownExit, opts.containerId)) ?? (await Promise.race([fromSync, sleep(50, undefined, { ref: false }).then(() => undefined)]));
-        if (code !== undefined) {
-          await writeFileAtomic(join(opts.exitDir, opts.execId), String(code));
-          if (attachDone) await Promise.race([attachDone, sleep(2000)]);
-          return code;
-        }
-        await sleep(50, undefined, { ref: false });
-      }
+      const m = await next?.catch(() => undefined);
+      let code = m && !m.message ? m.data : undefined;
+      // conmon writes its files before the sync message: without a message, they are the answer
+      if (code === undefined) code = (await this.readExitCode(opts.stateDir, "exit")) ?? (await this.readExitCode(ownExit, opts.containerId));
+      if (code === undefined && m) code = m.data;
+      if (code === undefined) code = -1;
+      await writeFileAtomic(join(opts.exitDir, opts.execId), String(code));
+      if (attachDone) await Promise.race([attachDone, sleep(2000)]);
+      return code;
     })();
     return { pid, exit };
   }
@@ -466,7 +477,10 @@ export class ContainerRuntime {
   watchExits(exitDir: string, cb: (id: string, code: number) => void): { close(): void } {
     const seen = new Map<string, boolean>();
     const check = (name: string): void => {
-      if (seen.get(name) || name.startsWith(".")) return;
+      // Only finished files named by an id (ids have no dots): conmon writes "<id>.XXXXXX" first and
+      // renames it, and touching that temp file (reading it as an exit, then removing it) makes conmon's
+      // rename fail, so the exit would never be reported.
+      if (seen.get(name) || name.includes(".")) return;
       let t: string;
       try {
         t = readFileSync(join(exitDir, name), "utf8").trim();

@@ -137,7 +137,7 @@ test("terminal container: attach with stdin and resize", async (t) => {
   assert.match(got, /33 101/);
 });
 
-test("exec under its own conmon reports output and exit code", { todo: "conmon does not report the exec exit code yet", timeout: 20_000 }, async (t) => {
+test("exec under its own conmon reports output and exit code", { timeout: 30_000 }, async (t) => {
   const e = makeEnv();
   t.after(() => e.cleanup());
   await e.rt.writeBundle(e.bundle, buildSpec(e.input(["/bin/sh", "-c", "sleep 30"])));
@@ -152,4 +152,20 @@ test("exec under its own conmon reports output and exit code", { todo: "conmon d
   assert.equal(await Promise.race([ex.exit, sleep(5000).then(() => -1)]), 3);
   assert.equal(await e.rt.readExitCode(e.exitDir, "x1"), 3);
   assert.match(got, /in-exec/);
+  // detached (no attach): the exit code still comes back
+  const ex2 = await e.rt.exec({
+    containerId: e.id, execId: "x2", stateDir: `${e.stateDir}/x2`, exitDir: e.exitDir, stdin: false, detach: true,
+    process: { args: ["/bin/sh", "-c", "exit 0"], env: ["PATH=/bin"], cwd: "/", uid: 0, gid: 0, additionalGids: [], terminal: false, noNewPrivileges: false, capabilities: ["CHOWN"], rlimits: [] },
+  });
+  assert.equal(await Promise.race([ex2.exit, sleep(5000).then(() => -1)]), 0);
+  // the container's own exit file is untouched by the execs
+  assert.equal(await e.rt.readExitCode(e.exitDir, e.id), undefined);
+  // a missing executable: the runtime's error
+  await assert.rejects(
+    e.rt.exec({
+      containerId: e.id, execId: "x3", stateDir: `${e.stateDir}/x3`, exitDir: e.exitDir, stdin: false, detach: true,
+      process: { args: ["nosuch"], env: ["PATH=/bin"], cwd: "/", uid: 0, gid: 0, additionalGids: [], terminal: false, noNewPrivileges: false, capabilities: ["CHOWN"], rlimits: [] },
+    }),
+    /executable file not found/,
+  );
 });

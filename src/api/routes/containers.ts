@@ -223,6 +223,7 @@ export function registerContainerRoutes(r: Router, backend: Backend): void {
     const it = cs.stats(req.params[0] ?? "", { stream, oneShot: boolParam(req.query, "one-shot") }, req.ctx);
     let started = false;
     for await (const s of it) {
+      if (res.destroyed) break;
       if (!started) {
         res.writeHead(200, { "Content-Type": "application/json" });
         started = true;
