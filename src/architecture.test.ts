@@ -13,7 +13,7 @@ const rank: Record<string, number> = {
   // Within rank 0: errdefs below util/oci/native, and those below api/types.
   errdefs: 0, util: 0.1, oci: 0.1, native: 0.1, "api/types": 0.2,
   state: 1, content: 1, mount: 1, archive: 1, events: 1,
-  snapshots: 2, "registry/client": 2, volumes: 2, network: 2,
+  dockerfile: 2, snapshots: 2, "registry/client": 2, volumes: 2, network: 2,
   images: 3, runtime: 3,
   containers: 4,
   builder: 5,

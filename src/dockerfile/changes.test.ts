@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isInvalidArgument } from "../../errdefs/index.js";
+import { isInvalidArgument } from "../errdefs/index.js";
 import { parseChanges } from "./changes.js";
 import { expandInstruction } from "./expand-instruction.js";
 import { parseMount, ramInBytes, splitCsv } from "./mount.js";
@@ -42,7 +42,7 @@ describe("parseChanges (docker commit/import --change)", () => {
     ] as const) {
       assert.throws(
         () => parseChanges([change]),
-        (e: unknown) => isInvalidArgument(e) && e instanceof Error && e.message === `${name} is not a valid change command`,
+        (e: unknown) => isInvalidArgument(e) && e instanceof Error && e.message === `${name.toLowerCase()} is not a valid change command`,
       );
     }
   });

@@ -2,7 +2,7 @@
  * `docker commit --change` / `docker import --change`: each change is one Dockerfile instruction,
  * parsed with the Dockerfile parser. Only instructions that edit an image config are allowed.
  */
-import { InvalidArgumentError } from "../../errdefs/index.js";
+import { InvalidArgumentError } from "../errdefs/index.js";
 import { DockerfileParseError } from "./errors.js";
 import { parseInstruction } from "./instructions.js";
 import type {
@@ -61,7 +61,7 @@ export function parseChanges(changes: readonly string[]): ChangeInstruction[] {
     throw asInvalid(err);
   }
   for (const n of nodes) {
-    if (!VALID.has(n.cmd.toLowerCase())) throw new InvalidArgumentError(`${n.cmd} is not a valid change command`);
+    if (!VALID.has(n.cmd.toLowerCase())) throw new InvalidArgumentError(`${n.cmd.toLowerCase()} is not a valid change command`);
   }
   return nodes.map((n) => {
     try {

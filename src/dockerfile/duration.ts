@@ -1,5 +1,5 @@
 /** Go's time.ParseDuration ("1h30m", "1.5s", "300ms", "-2us"), to nanoseconds. */
-import { InvalidArgumentError } from "../../errdefs/index.js";
+import { InvalidArgumentError } from "../errdefs/index.js";
 
 const UNITS: Record<string, number> = {
   ns: 1,

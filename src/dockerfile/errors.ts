@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../../errdefs/index.js";
+import { InvalidArgumentError } from "../errdefs/index.js";
 
 /**
  * A Dockerfile that cannot be parsed. `message` reads like BuildKit's

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { InvalidArgumentError } from "../../errdefs/index.js";
+import { InvalidArgumentError } from "../errdefs/index.js";
 import { envFromList, expandHeredocContent, expandWord, expandWords, processWord } from "./expand.js";
 
 const env = new Map([

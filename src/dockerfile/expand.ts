@@ -5,7 +5,7 @@
  * No command substitution, no arithmetic: this is not a shell, it is what Dockerfile instructions
  * see before anything runs.
  */
-import { InvalidArgumentError } from "../../errdefs/index.js";
+import { InvalidArgumentError } from "../errdefs/index.js";
 import { isSpace } from "./words.js";
 
 /** Where variable values come from: a Map, a plain record, or a lookup function (undefined = unset). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isInvalidArgument } from "../../errdefs/index.js";
+import { isInvalidArgument } from "../errdefs/index.js";
 import { parseGoDuration } from "./duration.js";
 import { DockerfileParseError } from "./errors.js";
 import { expandInstruction, runMounts } from "./expand-instruction.js";

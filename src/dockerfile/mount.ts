@@ -2,7 +2,7 @@
  * `RUN --mount=type=cache,target=/root/.cache,id=pip,sharing=locked`: the CSV spec as BuildKit
  * reads it (commands_runmount.go), with its defaults and error messages.
  */
-import { InvalidArgumentError } from "../../errdefs/index.js";
+import { InvalidArgumentError } from "../errdefs/index.js";
 
 export type MountType = "bind" | "cache" | "tmpfs" | "secret" | "ssh";
 export type CacheSharing = "shared" | "private" | "locked";

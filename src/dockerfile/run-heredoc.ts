@@ -4,7 +4,7 @@
  * /dev/pipes/<name> mode 0755 and runs that file); any other form (`RUN python3 <<EOF`,
  * several heredocs) is handed to the shell with the bodies re-attached as real heredocs.
  */
-import { InvalidArgumentError } from "../../errdefs/index.js";
+import { InvalidArgumentError } from "../errdefs/index.js";
 import { chompHeredocContent, mustParseHeredocWord } from "./heredoc.js";
 import type { RunInstruction } from "./instructions.js";
 

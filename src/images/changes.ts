@@ -1,78 +1,13 @@
 /**
  * `docker import --change` / `docker commit --change`: Dockerfile instructions applied to a container
- * config (dockerd's BuildFromConfig). Accepted: CMD ENTRYPOINT ENV EXPOSE LABEL ONBUILD USER VOLUME
- * WORKDIR STOPSIGNAL (and HEALTHCHECK NONE).
+ * config (dockerd's BuildFromConfig), parsed by berth's Dockerfile parser and expanded with the
+ * config's own Env as it stands before each change. Accepted: CMD ENTRYPOINT ENV EXPOSE LABEL ONBUILD
+ * USER VOLUME WORKDIR STOPSIGNAL HEALTHCHECK.
  */
 import * as path from "node:path";
+import { envFromList, expandInstruction, parseChanges } from "../dockerfile/index.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
 import type { ContainerConfig } from "../oci/index.js";
-
-const valid = new Set(["cmd", "entrypoint", "env", "expose", "label", "onbuild", "user", "volume", "workdir", "stopsignal", "healthcheck"]);
-
-/** Splits words like the Dockerfile parser: whitespace separates, quotes group, backslash escapes. */
-export function splitWords(s: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let inWord = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] ?? "";
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === "\\" && quote === '"' && i + 1 < s.length) cur += s[++i] ?? "";
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === "\\" && i + 1 < s.length) {
-      cur += s[++i] ?? "";
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = "";
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (quote) throw new InvalidArgumentError(`unmatched quote in: ${s}`);
-  if (inWord) out.push(cur);
-  return out;
-}
-
-/** JSON array form (`["a","b"]`) or undefined when the text is not a JSON string array. */
-function parseJsonArray(s: string): string[] | undefined {
-  const t = s.trim();
-  if (!t.startsWith("[")) return undefined;
-  try {
-    const v: unknown = JSON.parse(t);
-    if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
-  } catch {
-    /* shell form */
-  }
-  return undefined;
-}
-
-function execOrShell(args: string): string[] {
-  return parseJsonArray(args) ?? ["/bin/sh", "-c", args];
-}
-
-/** `k=v k2="v 2"`, or the legacy `k v…` form (when allowLegacy). */
-function parseKeyValues(cmd: string, args: string, allowLegacy: boolean): [string, string][] {
-  const words = splitWords(args);
-  if (words.length === 0) throw new InvalidArgumentError(`${cmd.toUpperCase()} requires at least one argument`);
-  if (allowLegacy && !(words[0] ?? "").includes("=")) {
-    const m = /^\s*(\S+)\s+([\s\S]*)$/.exec(args);
-    if (!m) throw new InvalidArgumentError(`${cmd.toUpperCase()} must have two arguments`);
-    return [[m[1] ?? "", (m[2] ?? "").trim()]];
-  }
-  return words.map((w) => {
-    const eq = w.indexOf("=");
-    if (eq <= 0) throw new InvalidArgumentError(`Syntax error - can't find = in "${w}". Must be of the form: name=value`);
-    return [w.slice(0, eq), w.slice(eq + 1)];
-  });
-}
 
 function expandPorts(spec: string): string[] {
   const [portPart = "", proto = "tcp"] = spec.split("/");
@@ -86,94 +21,81 @@ function expandPorts(spec: string): string[] {
   return out;
 }
 
+function setEnv(env: string[], key: string, value: string): void {
+  const i = env.findIndex((e) => e.split("=", 1)[0] === key);
+  if (i >= 0) env[i] = `${key}=${value}`;
+  else env.push(`${key}=${value}`);
+}
+
 /** Applies `changes` to a copy of `base` and returns it. Throws InvalidArgumentError like dockerd. */
 export function applyChanges(base: ContainerConfig, changes: readonly string[]): ContainerConfig {
   const cfg: ContainerConfig = structuredClone(base);
   let cmdSet = false;
-  for (const raw of changes) {
-    for (const line of raw.split("\n")) {
-      const text = line.trim();
-      if (text === "" || text.startsWith("#")) continue;
-      const m = /^(\S+)\s*([\s\S]*)$/.exec(text);
-      const cmd = (m?.[1] ?? "").toLowerCase();
-      const args = (m?.[2] ?? "").trim();
-      if (!valid.has(cmd)) throw new InvalidArgumentError(`${cmd} is not a valid change command`);
-      switch (cmd) {
-        case "cmd":
-          cfg.Cmd = execOrShell(args);
-          cmdSet = true;
-          break;
-        case "entrypoint": {
-          const j = parseJsonArray(args);
-          cfg.Entrypoint = j ?? (args === "" ? null : ["/bin/sh", "-c", args]);
-          if (!cmdSet) cfg.Cmd = null;
-          break;
+  for (const parsed of parseChanges(changes)) {
+    const ins = expandInstruction(parsed, envFromList(cfg.Env ?? []));
+    switch (ins.kind) {
+      case "CMD":
+        cfg.Cmd = ins.prependShell ? ["/bin/sh", "-c", ...ins.cmdLine] : ins.cmdLine;
+        cmdSet = true;
+        break;
+      case "ENTRYPOINT":
+        cfg.Entrypoint = ins.cmdLine.length === 0 ? null : ins.prependShell ? ["/bin/sh", "-c", ...ins.cmdLine] : ins.cmdLine;
+        if (!cmdSet) cfg.Cmd = null;
+        break;
+      case "ENV": {
+        const env = [...(cfg.Env ?? [])];
+        for (const kv of ins.env) setEnv(env, kv.key, kv.value);
+        cfg.Env = env;
+        break;
+      }
+      case "LABEL": {
+        const labels = { ...(cfg.Labels ?? {}) };
+        for (const kv of ins.labels) labels[kv.key] = kv.value;
+        cfg.Labels = labels;
+        break;
+      }
+      case "EXPOSE": {
+        const ports = { ...(cfg.ExposedPorts ?? {}) };
+        for (const w of ins.ports) for (const p of expandPorts(w)) ports[p] = {};
+        cfg.ExposedPorts = ports;
+        break;
+      }
+      case "ONBUILD":
+        cfg.OnBuild = [...(cfg.OnBuild ?? []), ins.expression];
+        break;
+      case "USER":
+        cfg.User = ins.user;
+        break;
+      case "VOLUME": {
+        const vols = { ...(cfg.Volumes ?? {}) };
+        for (const v of ins.volumes) {
+          if (v.trim() === "") throw new InvalidArgumentError("VOLUME specified can not be an empty string");
+          vols[v] = {};
         }
-        case "env": {
-          const env = [...(cfg.Env ?? [])];
-          for (const [k, v] of parseKeyValues(cmd, args, true)) {
-            const i = env.findIndex((e) => e.split("=", 1)[0] === k);
-            if (i >= 0) env[i] = `${k}=${v}`;
-            else env.push(`${k}=${v}`);
-          }
-          cfg.Env = env;
-          break;
-        }
-        case "label": {
-          const labels = { ...(cfg.Labels ?? {}) };
-          for (const [k, v] of parseKeyValues(cmd, args, true)) labels[k] = v;
-          cfg.Labels = labels;
-          break;
-        }
-        case "expose": {
-          const ports = { ...(cfg.ExposedPorts ?? {}) };
-          const words = splitWords(args);
-          if (words.length === 0) throw new InvalidArgumentError("EXPOSE requires at least one argument");
-          for (const w of words) for (const p of expandPorts(w)) ports[p] = {};
-          cfg.ExposedPorts = ports;
-          break;
-        }
-        case "onbuild": {
-          const sub = /^(\S+)\s*([\s\S]*)$/.exec(args);
-          const subCmd = (sub?.[1] ?? "").toUpperCase();
-          if (subCmd === "ONBUILD") throw new InvalidArgumentError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-          if (subCmd === "FROM" || subCmd === "MAINTAINER")
-            throw new InvalidArgumentError(`${subCmd} isn't allowed as an ONBUILD trigger`);
-          if (subCmd === "") throw new InvalidArgumentError("ONBUILD requires at least one argument");
-          cfg.OnBuild = [...(cfg.OnBuild ?? []), `${subCmd} ${sub?.[2] ?? ""}`.trim()];
-          break;
-        }
-        case "user":
-          if (args === "") throw new InvalidArgumentError("USER requires exactly one argument");
-          cfg.User = args;
-          break;
-        case "volume": {
-          const vols = { ...(cfg.Volumes ?? {}) };
-          const list = parseJsonArray(args) ?? splitWords(args);
-          if (list.length === 0) throw new InvalidArgumentError("VOLUME requires at least one argument");
-          for (const v of list) {
-            if (v.trim() === "") throw new InvalidArgumentError("VOLUME specified can not be an empty string");
-            vols[v] = {};
-          }
-          cfg.Volumes = vols;
-          break;
-        }
-        case "workdir": {
-          if (args === "") throw new InvalidArgumentError("WORKDIR requires exactly one argument");
-          cfg.WorkingDir = path.posix.isAbsolute(args) ? path.posix.normalize(args) : path.posix.join("/", cfg.WorkingDir ?? "", args);
-          break;
-        }
-        case "stopsignal":
-          if (!/^(SIG)?[A-Z0-9+-]+$|^\d+$/i.test(args)) throw new InvalidArgumentError(`Invalid signal: ${args}`);
-          cfg.StopSignal = args;
-          break;
-        case "healthcheck": {
-          const words = splitWords(args);
-          if ((words[0] ?? "").toUpperCase() !== "NONE")
-            throw new InvalidArgumentError("HEALTHCHECK is only supported as HEALTHCHECK NONE in --change");
-          cfg.Healthcheck = { Test: ["NONE"] };
-          break;
-        }
+        cfg.Volumes = vols;
+        break;
+      }
+      case "WORKDIR":
+        cfg.WorkingDir = path.posix.isAbsolute(ins.path) ? path.posix.normalize(ins.path) : path.posix.join("/", cfg.WorkingDir ?? "", ins.path);
+        break;
+      case "STOPSIGNAL":
+        if (!/^(SIG)?[A-Z0-9+-]+$|^\d+$/i.test(ins.signal)) throw new InvalidArgumentError(`Invalid signal: ${ins.signal}`);
+        cfg.StopSignal = ins.signal;
+        break;
+      case "HEALTHCHECK": {
+        const h = ins.health;
+        cfg.Healthcheck =
+          h.test[0] === "NONE"
+            ? { Test: ["NONE"] }
+            : {
+                Test: h.test,
+                ...(h.interval ? { Interval: h.interval } : {}),
+                ...(h.timeout ? { Timeout: h.timeout } : {}),
+                ...(h.startPeriod ? { StartPeriod: h.startPeriod } : {}),
+                ...(h.startInterval ? { StartInterval: h.startInterval } : {}),
+                ...(h.retries ? { Retries: h.retries } : {}),
+              };
+        break;
       }
     }
   }
