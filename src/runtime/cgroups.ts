@@ -7,16 +7,16 @@ export type CgroupMode = "v1" | "hybrid" | "v2";
 const CGROUP2_MAGIC = 0x63677270;
 const ROOT = "/sys/fs/cgroup";
 
-/** Probes the host's cgroup layout. */
-export function cgroupMode(): CgroupMode {
+/** Probes the host's cgroup layout (or the layout under another root, for tests). */
+export function cgroupMode(root = ROOT): CgroupMode {
   try {
-    if (statfsSync(ROOT).type === CGROUP2_MAGIC) return "v2";
+    if (statfsSync(root).type === CGROUP2_MAGIC) return "v2";
   } catch {
     // fall through
   }
-  if (existsSync(join(ROOT, "cgroup.controllers"))) return "v2";
+  if (existsSync(join(root, "cgroup.controllers"))) return "v2";
   try {
-    if (statfsSync(join(ROOT, "unified")).type === CGROUP2_MAGIC) return "hybrid";
+    if (statfsSync(join(root, "unified")).type === CGROUP2_MAGIC) return "hybrid";
   } catch {
     // fall through
   }
@@ -45,13 +45,12 @@ function kv(t: string | undefined): Record<string, number> {
   return out;
 }
 
-function v1Path(controller: string, cgroupsPath: string): string {
-  return join(ROOT, controller, cgroupsPath);
+function v1Path(root: string, controller: string, cgroupsPath: string): string {
+  return join(root, controller, cgroupsPath);
 }
 
 /** Reads cpu/memory/pids/blkio statistics of a container's cgroup (cgroupfs path relative to the hierarchy root). */
-export async function readCgroupStats(cgroupsPath: string): Promise<CgroupStats> {
-  const mode = cgroupMode();
+export async function readCgroupStats(cgroupsPath: string, root = ROOT, mode: CgroupMode = cgroupMode(root)): Promise<CgroupStats> {
   const stats: CgroupStats = {
     cpu: { totalNs: 0, userNs: 0, systemNs: 0, perCpuNs: [], throttlingPeriods: 0, throttledPeriods: 0, throttledNs: 0 },
     memory: { usage: 0, maxUsage: 0, limit: 0, stats: {}, failcnt: 0 },
@@ -59,7 +58,7 @@ export async function readCgroupStats(cgroupsPath: string): Promise<CgroupStats>
     blkio: [],
   };
   if (mode === "v2") {
-    const d = join(ROOT, cgroupsPath);
+    const d = join(root, cgroupsPath);
     const cpu = kv(await text(join(d, "cpu.stat")));
     stats.cpu.totalNs = (cpu.usage_usec ?? 0) * 1000;
     stats.cpu.userNs = (cpu.user_usec ?? 0) * 1000;
@@ -85,30 +84,30 @@ export async function readCgroupStats(cgroupsPath: string): Promise<CgroupStats>
     }
     return stats;
   }
-  const cpuacct = v1Path("cpu,cpuacct", cgroupsPath);
-  const acct = existsSync(cpuacct) ? cpuacct : v1Path("cpuacct", cgroupsPath);
+  const cpuacct = v1Path(root, "cpu,cpuacct", cgroupsPath);
+  const acct = existsSync(cpuacct) ? cpuacct : v1Path(root, "cpuacct", cgroupsPath);
   stats.cpu.totalNs = await num(join(acct, "cpuacct.usage"));
   stats.cpu.perCpuNs = ((await text(join(acct, "cpuacct.usage_percpu"))) ?? "").trim().split(/\s+/).filter(Boolean).map(Number);
   const ticks = kv(await text(join(acct, "cpuacct.stat")));
   const nsPerTick = 1e9 / 100;
   stats.cpu.userNs = (ticks.user ?? 0) * nsPerTick;
   stats.cpu.systemNs = (ticks.system ?? 0) * nsPerTick;
-  const cpuDir = existsSync(cpuacct) ? cpuacct : v1Path("cpu", cgroupsPath);
+  const cpuDir = existsSync(cpuacct) ? cpuacct : v1Path(root, "cpu", cgroupsPath);
   const cs = kv(await text(join(cpuDir, "cpu.stat")));
   stats.cpu.throttlingPeriods = cs.nr_periods ?? 0;
   stats.cpu.throttledPeriods = cs.nr_throttled ?? 0;
   stats.cpu.throttledNs = cs.throttled_time ?? 0;
-  const m = v1Path("memory", cgroupsPath);
+  const m = v1Path(root, "memory", cgroupsPath);
   stats.memory.usage = await num(join(m, "memory.usage_in_bytes"));
   stats.memory.maxUsage = await num(join(m, "memory.max_usage_in_bytes"));
   const lim = await num(join(m, "memory.limit_in_bytes"));
   stats.memory.limit = lim >= 0x7ffffffffffff000 ? 0 : lim;
   stats.memory.stats = kv(await text(join(m, "memory.stat")));
   stats.memory.failcnt = await num(join(m, "memory.failcnt"));
-  const pd = v1Path("pids", cgroupsPath);
+  const pd = v1Path(root, "pids", cgroupsPath);
   stats.pids.current = await num(join(pd, "pids.current"));
   stats.pids.limit = await num(join(pd, "pids.max"));
-  const bd = v1Path("blkio", cgroupsPath);
+  const bd = v1Path(root, "blkio", cgroupsPath);
   for (const line of ((await text(join(bd, "blkio.throttle.io_service_bytes"))) ?? "").split("\n")) {
     const parts = line.trim().split(/\s+/);
     const dev = /^(\d+):(\d+)$/.exec(parts[0] ?? "");
@@ -119,8 +118,8 @@ export async function readCgroupStats(cgroupsPath: string): Promise<CgroupStats>
 }
 
 /** Did the kernel OOM-kill something in this container? (conmon's "oom" file, or the cgroup's counters.) */
-export async function readOomKilled(stateDir: string, cgroupsPath: string): Promise<boolean> {
+export async function readOomKilled(stateDir: string, cgroupsPath: string, root = ROOT, mode: CgroupMode = cgroupMode(root)): Promise<boolean> {
   if (existsSync(join(stateDir, "oom"))) return true;
-  if (cgroupMode() === "v2") return (kv(await text(join(ROOT, cgroupsPath, "memory.events"))).oom_kill ?? 0) > 0;
-  return (kv(await text(join(v1Path("memory", cgroupsPath), "memory.oom_control"))).oom_kill ?? 0) > 0;
+  if (mode === "v2") return (kv(await text(join(root, cgroupsPath, "memory.events"))).oom_kill ?? 0) > 0;
+  return (kv(await text(join(v1Path(root, "memory", cgroupsPath), "memory.oom_control"))).oom_kill ?? 0) > 0;
 }
