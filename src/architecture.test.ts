@@ -23,7 +23,8 @@ const special: Record<string, (to: string) => boolean> = {
   api: (to) => (rank[to] ?? 99) < 1,
   "registry/server": (to) => ["content", "state", "oci", "archive"].includes(to) || (rank[to] ?? 99) < 1,
   client: (to) => (rank[to] ?? 99) < 1,
-  cli: (to) => to === "client" || (rank[to] ?? 99) < 1,
+  // the CLI may use the tar codec (cp renames entries in a stream), never daemon internals
+  cli: (to) => to === "client" || to === "archive" || (rank[to] ?? 99) < 1,
   daemon: (to) => to !== "cli" && to !== "bin",
   bin: (to) => to === "daemon" || to === "cli" || (rank[to] ?? 99) < 1,
 };

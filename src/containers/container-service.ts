@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, rename as renameFile, stat } from "node:fs/promises";
 import * as path from "node:path";
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type {
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -40,7 +40,8 @@ import type { StateDb } from "../state/index.js";
 import type { Logger } from "../util/log.js";
 import { ContainerStore, emptyRunState, type ContainerRecord } from "./container-store.js";
 import { containerHosts, containerResolvConf } from "./etc-files.js";
-import { parseDetachKeys } from "./detach-keys.js";
+import { anySignal, detachFilter, parseDetachKeys } from "./detach-keys.js";
+import { ExecManager } from "./exec-manager.js";
 import { commitContainer, exportRootfs, getArchive, putArchive, resolveInRoot, statPath, type ContainerFs } from "./fs/index.js";
 import { commitConfig, extraMountsOf, mountTemp, openLayer, overlayDirs, releaseAfter } from "./container-fs-access.js";
 import { statsStream } from "./stats-sampler.js";
@@ -117,8 +118,19 @@ export class ContainerService {
     update: (id, state, changed) => this.healthUpdate(id, state, changed),
   });
 
+  private readonly execs: ExecManager;
+
   constructor(private readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.state);
+    this.execs = new ExecManager({
+      runtime: o.runtime,
+      lookup: (ref) => this.store.lookup(ref),
+      get: (id) => this.store.get(id),
+      stateDir: (id) => this.stateDir(id),
+      bundleDir: (id) => this.bundleDir(id),
+      emit: (action, rec, extra) => this.emit(action, rec, extra),
+      log: o.log,
+    });
     mkdirSync(this.exitDir, { recursive: true });
   }
 
@@ -687,6 +699,7 @@ export class ContainerService {
   async inspect(ref: string, opts: { size: boolean }, _ctx: RequestContext): Promise<ContainerInspect> {
     const rec = this.store.lookup(ref);
     const v = inspectView(rec, this.paths(rec.id), this.o.driver);
+    v.ExecIDs = this.execs.runningIdsOf(rec.id);
     if (opts.size) {
       v.SizeRw = await this.sizeRw(rec);
       v.SizeRootFs = this.o.images.sizeOfImage(rec.imageId) + v.SizeRw;
@@ -859,7 +872,9 @@ export class ContainerService {
     const tty = rec.config.Tty === true;
     const runtime = this.o.runtime;
     const stateDir = this.stateDir(id);
-    const keys = parseDetachKeys(opts.detachKeys);
+    // Like docker, the detach sequence is only watched for on a TTY: piped binary stdin passes whole.
+    const keys = tty ? parseDetachKeys(opts.detachKeys) : Buffer.alloc(0);
+    if (!tty) parseDetachKeys(opts.detachKeys); // still refuse a malformed spec
     const self = this;
     return {
       tty,
@@ -1016,17 +1031,17 @@ export class ContainerService {
     this.emit("commit", rec, { comment: o.comment ?? "", imageID: id, imageRef: o.repo ? `${o.repo}:${o.tag || "latest"}` : "" });
     return { Id: id };
   }
-  async execCreate(_ref: string, _body: ExecCreateRequest, _ctx: RequestContext): Promise<{ Id: string }> {
-    throw new NotImplementedError("exec is not implemented yet");
+  async execCreate(ref: string, body: ExecCreateRequest, _ctx: RequestContext): Promise<{ Id: string }> {
+    return this.execs.create(ref, body);
   }
-  async prepareExecStart(_id: string, _o: { detach: boolean; tty: boolean }, _ctx: RequestContext): Promise<StreamSession> {
-    throw new NotImplementedError("exec is not implemented yet");
+  async prepareExecStart(id: string, o: { detach: boolean; tty: boolean }, _ctx: RequestContext): Promise<StreamSession> {
+    return this.execs.prepareStart(id, { detach: o.detach });
   }
-  async execInspect(_id: string, _ctx: RequestContext): Promise<ExecInspect> {
-    throw new NotImplementedError("exec is not implemented yet");
+  async execInspect(id: string, _ctx: RequestContext): Promise<ExecInspect> {
+    return this.execs.inspect(id);
   }
-  async execResize(_id: string, _o: { h: number; w: number }, _ctx: RequestContext): Promise<void> {
-    throw new NotImplementedError("exec is not implemented yet");
+  async execResize(id: string, o: { h: number; w: number }, _ctx: RequestContext): Promise<void> {
+    await this.execs.resize(id, o);
   }
 }
 
@@ -1083,47 +1098,6 @@ function exitCodeForStartError(msg: string): number {
   return 128;
 }
 
-/** Passes stdin through until the detach key sequence appears; then ends the stream and fires `detached`. */
-function detachFilter(input: Readable, keys: Buffer): { stream: Readable; detached: AbortSignal } {
-  const ac = new AbortController();
-  const out = new PassThrough();
-  let matched = 0;
-  input.on("data", (c: Buffer) => {
-    if (keys.length === 0) {
-      out.write(c);
-      return;
-    }
-    const pass: number[] = [];
-    for (const b of c) {
-      if (b === keys[matched]) {
-        matched++;
-        if (matched === keys.length) {
-          if (pass.length > 0) out.write(Buffer.from(pass));
-          ac.abort();
-          out.end();
-          return;
-        }
-        continue;
-      }
-      if (matched > 0) pass.push(...keys.subarray(0, matched));
-      matched = 0;
-      pass.push(b);
-    }
-    if (pass.length > 0) out.write(Buffer.from(pass));
-  });
-  input.on("end", () => out.end());
-  input.on("error", () => out.end());
-  return { stream: out, detached: ac.signal };
-}
-
-function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  const ac = new AbortController();
-  const fire = (): void => ac.abort();
-  if (a.aborted || b.aborted) ac.abort();
-  a.addEventListener("abort", fire, { once: true });
-  b.addEventListener("abort", fire, { once: true });
-  return ac.signal;
-}
 
 /** The health filter's value for a container: its check's status, or "none" without one. */
 function healthOf(r: ContainerRecord): string {

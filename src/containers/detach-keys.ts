@@ -1,3 +1,4 @@
+import { PassThrough, type Readable } from "node:stream";
 import { InvalidArgumentError } from "../errdefs/index.js";
 
 /** The default detach sequence, ctrl-p,ctrl-q. */
@@ -26,4 +27,52 @@ export function parseDetachKeys(spec: string | undefined): Buffer {
     else throw new InvalidArgumentError(`Invalid detach keys (${key}) provided`);
   }
   return Buffer.from(out);
+}
+
+/** Passes stdin through until the detach key sequence appears; then ends the stream and fires `detached`. */
+export function detachFilter(input: Readable, keys: Buffer): { stream: Readable; detached: AbortSignal } {
+  const ac = new AbortController();
+  const out = new PassThrough();
+  let matched = 0;
+  let done = false;
+  input.on("data", (c: Buffer) => {
+    if (done) return;
+    if (keys.length === 0) {
+      out.write(c);
+      return;
+    }
+    const pass: number[] = [];
+    for (const b of c) {
+      if (b === keys[matched]) {
+        matched++;
+        if (matched === keys.length) {
+          if (pass.length > 0) out.write(Buffer.from(pass));
+          done = true;
+          ac.abort();
+          out.end();
+          return;
+        }
+        continue;
+      }
+      if (matched > 0) pass.push(...keys.subarray(0, matched));
+      matched = 0;
+      pass.push(b);
+    }
+    if (pass.length > 0) out.write(Buffer.from(pass));
+  });
+  input.on("end", () => out.end());
+  input.on("error", () => out.end());
+  // the route may have paused the socket (reading the start body off it): flow again
+  input.resume();
+  return { stream: out, detached: ac.signal };
+}
+
+/** Aborts when either signal does. */
+export function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const ac = new AbortController();
+  const fire = (): void => ac.abort();
+  if (a.aborted || b.aborted) ac.abort();
+  a.addEventListener("abort", fire, { once: true });
+  b.addEventListener("abort", fire, { once: true });
+  return ac.signal;
 }

@@ -51,6 +51,8 @@ function readSync(stream: Readable, timeoutMs: number): Promise<{ data: number; 
     const timer = setTimeout(() => finish(new Error("timed out waiting for conmon")), timeoutMs);
     const finish = (err: Error | undefined, v?: { data: number; message?: string }): void => {
       clearTimeout(timer);
+      // paused, so that bytes after this message wait (unshifted) for the next reader
+      stream.pause();
       stream.removeAllListeners("data");
       stream.removeAllListeners("end");
       stream.on("error", () => undefined);
@@ -78,6 +80,7 @@ function readSync(stream: Readable, timeoutMs: number): Promise<{ data: number; 
       }
     });
     stream.on("error", (e: Error) => finish(e));
+    stream.resume();
   });
 }
 
@@ -332,9 +335,10 @@ export class ContainerRuntime {
     onConnected?.();
     await new Promise<void>((resolve) => {
       let done = false;
-      const finish = (): void => {
+      const finish = (why: string): void => {
         if (done) return;
         done = true;
+        this.log?.debug(`attach ended: ${why}`);
         io.signal.removeEventListener("abort", onAbort);
         if (io.stdin) {
           io.stdin.removeListener("data", onStdin);
@@ -347,14 +351,14 @@ export class ContainerRuntime {
         }
         resolve();
       };
-      const onAbort = (): void => finish();
+      const onAbort = (): void => finish("the client went away");
       const onStdin = (d: Buffer | string): void => {
         const b = typeof d === "string" ? Buffer.from(d) : d;
         for (let off = 0; off < b.length; off += 8192) {
           try {
             sock.write(b.subarray(off, Math.min(b.length, off + 8192)));
-          } catch {
-            finish();
+          } catch (e) {
+            finish(`write failed: ${e instanceof Error ? e.message : String(e)}`);
             return;
           }
         }
@@ -374,10 +378,10 @@ export class ContainerRuntime {
         if (t === 2) io.output(1, Buffer.from(d.subarray(1)));
         else if (t === 3) io.output(2, Buffer.from(d.subarray(1)));
       });
-      sock.on("end", finish);
-      sock.on("close", finish);
-      sock.on("error", finish);
-      if (io.signal.aborted) finish();
+      sock.on("end", () => finish("conmon closed the socket"));
+      sock.on("close", () => finish("socket closed"));
+      sock.on("error", (e: Error) => finish(`socket error: ${e.message}`));
+      if (io.signal.aborted) finish("the client had gone before attach");
       io.signal.addEventListener("abort", onAbort);
       if (io.stdin) {
         io.stdin.on("data", onStdin);

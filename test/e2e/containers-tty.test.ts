@@ -92,7 +92,7 @@ for (const [name, cli] of clis) {
       assert.equal((await d.docker(["rm", "-f", cname])).code, 0);
     });
 
-    test("resize reaches the container's pty", { todo: "needs exec (containers issue, in progress)" }, async () => {
+    test("resize reaches the container's pty", async () => {
       const cname = `${name}-rsz`;
       const r = await d.docker(["run", "-dit", "--name", cname, "busybox", "sh"]);
       assert.equal(r.code, 0, r.stderr);

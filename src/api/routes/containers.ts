@@ -32,19 +32,19 @@ function timeParam(q: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
-function streamContentType(req: ApiRequest, tty: boolean): string {
+export function streamContentType(req: ApiRequest, tty: boolean): string {
   return !tty && versionAtLeast(req.ctx.apiVersion, "1.42") ? "application/vnd.docker.multiplexed-stream" : "application/vnd.docker.raw-stream";
 }
 
 /** Answers an error on a connection that asked to upgrade (before any 101 went out). */
-function rawError(socket: Duplex, err: unknown): void {
+export function rawError(socket: Duplex, err: unknown): void {
   const status = httpStatusOf(err);
   const body = JSON.stringify({ message: messageOf(err) }) + "\n";
   socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** Runs a prepared session over a hijacked socket: 101, then output (framed unless TTY); stdin from the socket. */
-async function runHijacked(req: ApiRequest, socket: Duplex, head: Buffer, session: StreamSession, wantStdin: boolean): Promise<void> {
+export async function runHijacked(req: ApiRequest, socket: Duplex, head: Buffer, session: StreamSession, wantStdin: boolean): Promise<void> {
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${streamContentType(req, session.tty)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
   if (head.length > 0) socket.unshift(head);
   const ac = new AbortController();
@@ -62,7 +62,7 @@ async function runHijacked(req: ApiRequest, socket: Duplex, head: Buffer, sessio
 }
 
 /** The same over a plain response (clients that do not ask to upgrade). */
-async function runPlain(req: ApiRequest, res: ServerResponse, session: StreamSession): Promise<void> {
+export async function runPlain(req: ApiRequest, res: ServerResponse, session: StreamSession): Promise<void> {
   res.writeHead(200, { "Content-Type": streamContentType(req, session.tty) });
   res.flushHeaders();
   const ac = new AbortController();
