@@ -158,10 +158,36 @@ export interface ContainersBackend {
   execResize(execId: string, opts: { h: number; w: number }, ctx: RequestContext): Promise<void>;
 }
 
+/** POST /build's query, parsed (the legacy builder's options). */
+export interface BuildRequest {
+  tags: string[];
+  dockerfile: string;
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target: string;
+  noCache: boolean;
+  quiet: boolean;
+  networkMode: string;
+  platform: string;
+}
+
+export interface BuildBackend {
+  /**
+   * Builds from a context tar; returns the image id. Progress gets docker's JSON messages (stream
+   * lines, the aux ID). Errors thrown before any progress answer as HTTP errors, later ones end the
+   * stream as an error line; an error with a numeric `exitCode` (a failed RUN) gives errorDetail.code.
+   */
+  build(context: Readable, opts: BuildRequest, progress: Progress, ctx: RequestContext): Promise<string>;
+  /** POST /build/prune. */
+  prune(opts: { all: boolean; filters: Filters }, ctx: RequestContext): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
+}
+
 export interface Backend {
   images: ImagesBackend;
   system: SystemBackend;
   events: EventsBackend;
   /** Absent until the daemon wires containers (route tests with fakes may omit it). */
   containers?: ContainersBackend;
+  /** Absent until the daemon wires the builder. */
+  build?: BuildBackend;
 }

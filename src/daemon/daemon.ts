@@ -147,6 +147,9 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     const containers = await openContainers({ config, log, state, images, snapshotter, driver, runtimePath, bus });
     cleanups.push(() => containers.close());
 
+    const { Builder } = await import("../builder/index.js");
+    const builder = new Builder({ state, images, containers, snapshotter, tmpRoot: path.join(config.dataRoot, "builder", "tmp"), log: log.child({ module: "builder" }), platform });
+
     const id = await engineId(config.dataRoot);
     const runtimeVersion = runtimeComponent(config.runtime, runtimePath);
     const system = new SystemService({
@@ -165,6 +168,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
         },
         diskUsage: (v) => images.diskUsage(v),
       },
+      buildCache: { diskUsage: () => builder.cache.usage() },
       containers: {
         counts: async () => containers.counts(),
         diskUsage: async () => {
@@ -176,6 +180,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     const backend: Backend = {
       images,
       containers,
+      build: { build: (body, o, progress, ctx) => builder.build(body, o, progress, ctx), prune: () => builder.prune() },
       system,
       events: {
         stream: (o, ctx) => {

@@ -33,6 +33,8 @@ export interface SystemServiceOptions {
   images: SystemImages;
   containers?: SystemContainers;
   volumes?: SystemVolumes;
+  /** The builder's step cache (docker's types.BuildCache entries); absent → an empty list. */
+  buildCache?: { diskUsage(): unknown[] };
   eventListeners?: () => number;
   /** From engineId(). */
   id: string;
@@ -191,7 +193,7 @@ export class SystemService implements SystemBackend {
       Images: du.images,
       Containers: want("container") ? ((await this.opts.containers?.diskUsage()) ?? []) : [],
       Volumes: want("volume") ? ((await this.opts.volumes?.diskUsage()) ?? []) : [],
-      BuildCache: [],
+      BuildCache: want("build-cache") ? (this.opts.buildCache?.diskUsage() ?? []) : [],
     };
   }
 }

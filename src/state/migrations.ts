@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { snapshotsMigration } from "./migrations/0001-snapshots.js";
 import { imagesMigration } from "./migrations/0002-images.js";
 import { containersMigration } from "./migrations/0003-containers.js";
+import { buildCacheMigration } from "./migrations/0004-build-cache.js";
 
 export interface Migration {
   version: number;
@@ -10,4 +11,4 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
-export const migrations: readonly Migration[] = [snapshotsMigration, imagesMigration, containersMigration];
+export const migrations: readonly Migration[] = [snapshotsMigration, imagesMigration, containersMigration, buildCacheMigration];

@@ -1,0 +1,38 @@
+/** What every step of one build shares: dependencies, output, cache, args, stage results. */
+import type { ContainerService } from "../containers/index.js";
+import type { ImageService } from "../images/index.js";
+import type { Snapshotter } from "../snapshots/index.js";
+import type { StateDb } from "../state/index.js";
+import type { Logger } from "../util/log.js";
+import type { BuildArgs } from "./build-args.js";
+import type { BuildOutput } from "./build-output.js";
+
+export interface BuilderDeps {
+  state: StateDb;
+  images: ImageService;
+  containers: ContainerService;
+  snapshotter: Snapshotter;
+  /** Where build contexts are unpacked (emptied at start). */
+  tmpRoot: string;
+  log: Logger;
+  platform: { os: string; architecture: string; variant?: string };
+}
+
+export interface BuildContextState {
+  deps: BuilderDeps;
+  out: BuildOutput;
+  signal: AbortSignal;
+  apiVersion: string;
+  contextDir: string;
+  escapeToken: string;
+  args: BuildArgs;
+  networkMode: string;
+  /** Image made by each stage that ran (undefined: a scratch stage with no steps). */
+  stageResults: Map<number, string | undefined>;
+  /** Lower-cased stage name → index. */
+  stageNames: Map<string, number>;
+  cacheGet(parent: string | undefined, key: string): string | undefined;
+  cachePut(parent: string | undefined, key: string, imageId: string, description?: string): void;
+  /** The instruction being run (as written), for cache descriptions. */
+  currentStep: string;
+}

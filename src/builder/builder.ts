@@ -1,0 +1,270 @@
+/**
+ * The builder behind `POST /build` (the docker CLI's legacy path): unpacks the context, parses the
+ * Dockerfile, runs the stages the target needs (docker's classic builder: one image per step,
+ * `Step i/N` lines; stages that do not depend on each other run at the same time, their output
+ * still shown stage by stage), tags the result. Base images are local only: the builder never pulls.
+ * A failed build tags nothing and leaves no container behind.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import * as path from "node:path";
+import type { Readable } from "node:stream";
+import { InvalidArgumentError, NoSuchImageError, isNotFound } from "../errdefs/index.js";
+import { expandWord, parseDockerfile } from "../dockerfile/index.js";
+import type { Dockerfile, Stage } from "../dockerfile/index.js";
+import { familiarString, parseNormalizedNamed } from "../oci/index.js";
+import { extractContext } from "./context/extract-context.js";
+import { BuildArgs } from "./build-args.js";
+import { BuildCache } from "./build-cache.js";
+import { BuildOutput, StageOutputGate, shortId, type BuildProgress } from "./build-output.js";
+import type { BuildContextState, BuilderDeps } from "./build-state.js";
+import { beginStage, dispatch, runTriggers } from "./stage-runner.js";
+
+export interface BuildOptions {
+  /** `t`: names to tag the result with. */
+  tags: string[];
+  /** Path of the Dockerfile inside the context ("Dockerfile" by default). */
+  dockerfile: string;
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target: string;
+  noCache: boolean;
+  quiet: boolean;
+  networkMode: string;
+  platform: string;
+}
+
+export interface BuildPruneResult {
+  CachesDeleted: string[];
+  SpaceReclaimed: number;
+}
+
+/** The stages stage `i` uses directly (FROM an earlier stage, COPY --from an earlier stage). */
+export function stageDeps(df: Dockerfile, i: number, fromImages: Map<number, string>): number[] {
+  const byName = new Map(df.stages.filter((s) => s.name !== "").map((s) => [s.name, s.index] as const));
+  const out = new Set<number>();
+  const s = df.stages[i];
+  if (!s) return [];
+  const base = byName.get((fromImages.get(i) ?? "").toLowerCase());
+  if (base !== undefined && base < i) out.add(base);
+  for (const c of s.commands) {
+    if (c.kind !== "COPY" || c.from === "") continue;
+    const ref = /^\d+$/.test(c.from) ? Number(c.from) : byName.get(c.from.toLowerCase());
+    if (ref !== undefined && ref < i) out.add(ref);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** The stages `target` needs (FROM an earlier stage, COPY --from), in file order. */
+export function neededStages(df: Dockerfile, target: number, fromImages: Map<number, string>): number[] {
+  const need = new Set<number>();
+  const visit = (i: number): void => {
+    if (need.has(i) || !df.stages[i]) return;
+    need.add(i);
+    for (const d of stageDeps(df, i, fromImages)) visit(d);
+  };
+  visit(target);
+  return [...need].sort((a, b) => a - b);
+}
+
+function validateTags(tags: readonly string[]): Array<{ repo: string; tag: string; shown: string }> {
+  return tags.map((t) => {
+    let named;
+    try {
+      named = parseNormalizedNamed(t);
+    } catch {
+      throw new InvalidArgumentError(`invalid reference format: ${t}`);
+    }
+    if (named.digest !== undefined) throw new InvalidArgumentError(`invalid reference format: ${t}`);
+    const tag = named.tag ?? "latest";
+    named.tag = tag;
+    const shown = familiarString(named);
+    return { repo: shown.slice(0, shown.length - tag.length - 1), tag, shown };
+  });
+}
+
+export class Builder {
+  readonly cache: BuildCache;
+
+  constructor(private readonly deps: BuilderDeps) {
+    this.cache = new BuildCache(deps.state, (id) => deps.images.store.has(id));
+    rmSync(deps.tmpRoot, { recursive: true, force: true });
+    mkdirSync(deps.tmpRoot, { recursive: true, mode: 0o700 });
+  }
+
+  /** Runs a build; returns the image id ("sha256:…"). Progress gets docker's JSON messages. */
+  async build(context: Readable, opts: BuildOptions, progress: BuildProgress, ctx: { apiVersion: string; signal: AbortSignal }): Promise<string> {
+    const tags = validateTags(opts.tags);
+    if (opts.platform && !opts.platform.startsWith(`${this.deps.platform.os}/${this.deps.platform.architecture}`) && opts.platform !== this.deps.platform.os) {
+      throw new InvalidArgumentError(`"${opts.platform}": only ${this.deps.platform.os}/${this.deps.platform.architecture} images can be built here`);
+    }
+    const dir = await mkdtemp(path.join(this.deps.tmpRoot, "ctx-"));
+    try {
+      const dockerfileName = opts.dockerfile || "Dockerfile";
+      const { dockerfileText } = await extractContext(context, dir, { dockerfile: dockerfileName });
+      const df = parseDockerfile(dockerfileText);
+      const out = new BuildOutput(progress, opts.quiet);
+      try {
+        const id = await this.run(df, dir, opts, out, ctx);
+        for (const t of tags) await this.deps.images.tag(id, t.repo, t.tag, ctx);
+        out.aux({ ID: id });
+        if (opts.quiet) out.always(`${id}\n`);
+        out.line(`Successfully built ${shortId(id)}`);
+        for (const t of tags) out.line(`Successfully tagged ${t.shown}`);
+        return id;
+      } catch (e) {
+        out.flushHeld();
+        throw e;
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  private async run(df: Dockerfile, contextDir: string, opts: BuildOptions, out: BuildOutput, ctx: { apiVersion: string; signal: AbortSignal }): Promise<string> {
+    const args = new BuildArgs(opts.buildArgs);
+    const escape = df.escapeToken;
+    // meta ARGs: --build-arg wins over the default; defaults may use earlier meta ARGs
+    for (const a of df.metaArgs) {
+      for (const p of a.args) {
+        const given = args.valueOf(p.key);
+        const def = p.value === undefined ? undefined : expandWord(p.value, metaEnv(args.meta), escape);
+        args.meta.set(p.key, given ?? def);
+      }
+    }
+    const fromImages = new Map<number, string>();
+    for (const s of df.stages) fromImages.set(s.index, expandWord(s.from.image, metaEnv(args.meta), escape));
+    let target = df.stages.length - 1;
+    if (opts.target) {
+      const t = df.stages.find((s) => s.name === opts.target.toLowerCase());
+      if (!t) throw new InvalidArgumentError(`failed to reach build target ${opts.target} in Dockerfile`);
+      target = t.index;
+    }
+    const order = neededStages(df, target, fromImages);
+    const labelStep = Object.keys(opts.labels).length > 0;
+    const stepsOf = (i: number): number => 1 + (df.stages[i]?.commands.length ?? 0) + (i === target && labelStep ? 1 : 0);
+    const total = df.metaArgs.length + order.reduce((n, i) => n + stepsOf(i), 0);
+    const stageNames = new Map(df.stages.filter((s) => s.name !== "").map((s) => [s.name, s.index] as const));
+    const stageResults = new Map<number, string | undefined>();
+    // a failing stage stops the others (their RUN containers are killed)
+    const failed = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, failed.signal]);
+    const contextFor = (stageOut: BuildOutput): BuildContextState => {
+      const b: BuildContextState = {
+        deps: this.deps,
+        out: stageOut,
+        signal,
+        apiVersion: ctx.apiVersion,
+        contextDir,
+        escapeToken: escape,
+        args,
+        networkMode: opts.networkMode,
+        stageResults,
+        stageNames,
+        cacheGet: (parent, key) => (opts.noCache ? undefined : this.cache.get(parent ?? "", key)),
+        cachePut: (parent, key, id, description) => this.cache.put(parent ?? "", key, id, description ?? b.currentStep),
+        currentStep: "",
+      };
+      return b;
+    };
+    let step = 0;
+    for (const a of df.metaArgs) out.line(`Step ${++step}/${total} : ${a.original}`);
+
+    // Stages run as soon as the stages they use are done; their output still reads in stage order.
+    const gate = new StageOutputGate(order.length, (m) => out.forward(m));
+    const running = new Map<number, Promise<string | undefined>>();
+    let firstError: unknown;
+    let base = step;
+    order.forEach((i, k) => {
+      const stage = df.stages[i] as Stage;
+      const firstStep = base;
+      base += stepsOf(i);
+      const deps = stageDeps(df, i, fromImages).map((d) => running.get(d)).filter((p) => p !== undefined);
+      const run = async (): Promise<string | undefined> => {
+        await Promise.all(deps);
+        const b = contextFor(new BuildOutput(gate.sinkFor(k), false));
+        let n = firstStep;
+        const stepLine = (text: string): void => {
+          b.currentStep = text;
+          b.out.line(`Step ${++n}/${total} : ${text}`);
+        };
+        signal.throwIfAborted();
+        stepLine(stage.from.original);
+        const st = this.fromStage(b, stage, fromImages.get(i) ?? stage.from.image);
+        if (st.imageId) b.out.line(` ---> ${shortId(st.imageId)}`);
+        await runTriggers(b, st, i);
+        for (const c of stage.commands) {
+          signal.throwIfAborted();
+          stepLine(c.original);
+          await dispatch(b, st, i, c);
+          if (st.imageId) b.out.line(` ---> ${shortId(st.imageId)}`);
+        }
+        if (i === target && labelStep) {
+          const line = `LABEL ${Object.entries(opts.labels)
+            .map(([key, v]) => `${JSON.stringify(key)}=${JSON.stringify(v)}`)
+            .join(" ")}`;
+          stepLine(line);
+          const parsed = parseDockerfile(`FROM scratch\n${line}\n`).stages[0]?.commands[0];
+          if (parsed) await dispatch(b, st, i, parsed);
+          if (st.imageId) b.out.line(` ---> ${shortId(st.imageId)}`);
+        }
+        stageResults.set(i, st.imageId);
+        return st.imageId;
+      };
+      const p = run().then(
+        (id) => {
+          gate.finish(k);
+          return id;
+        },
+        (e: unknown) => {
+          firstError ??= e;
+          failed.abort(e);
+          throw e;
+        },
+      );
+      p.catch(() => undefined);
+      running.set(i, p);
+    });
+    await Promise.allSettled(running.values());
+    if (firstError !== undefined) {
+      gate.flushAll();
+      throw firstError;
+    }
+    const last = stageResults.get(target);
+    const unused = args.unused();
+    if (unused.length > 0) out.line(`[Warning] One or more build-args [${unused.join(" ")}] were not consumed`);
+    if (!last) throw new InvalidArgumentError("No image was generated. Is your Dockerfile empty?");
+    return last;
+  }
+
+  private fromStage(b: BuildContextState, stage: Stage, image: string) {
+    if (image === "") throw new InvalidArgumentError(`base name (${stage.from.image}) should not be blank`);
+    if (image.toLowerCase() === "scratch") return beginStage(undefined, undefined, undefined);
+    const prev = b.stageNames.get(image.toLowerCase());
+    let id: string | undefined;
+    if (prev !== undefined && prev < stage.index && b.stageResults.has(prev)) id = b.stageResults.get(prev);
+    else {
+      try {
+        id = this.deps.images.resolve(image);
+      } catch (e) {
+        if (isNotFound(e)) {
+          throw new NoSuchImageError(image);
+        }
+        throw e;
+      }
+    }
+    const rec = id ? this.deps.images.store.get(id) : undefined;
+    return beginStage(id, rec?.config.config, rec?.config.author);
+  }
+
+  /** POST /build/prune: drops the step cache (the intermediate images stay until `image prune`). */
+  async prune(): Promise<BuildPruneResult> {
+    return { CachesDeleted: this.cache.prune(), SpaceReclaimed: 0 };
+  }
+}
+
+function metaEnv(meta: Map<string, string | undefined>): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of meta) if (v !== undefined) m.set(k, v);
+  return m;
+}

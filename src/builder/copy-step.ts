@@ -1,0 +1,199 @@
+/**
+ * COPY and ADD: the sources (the build context, an earlier stage's image, or a local image with
+ * `--from`, plus heredoc bodies) are checksummed for the cache key, then copied into a fresh snapshot
+ * of the current image, whose changes become the step's layer. No container is made.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import { InvalidArgumentError, NotImplementedError, messageOf } from "../errdefs/index.js";
+import { mountTemp, openLayer } from "../containers/container-fs-access.js";
+import { resolveInRoot } from "../containers/fs/index.js";
+import { resolveUser } from "../containers/index.js";
+import type { AddInstruction, CopyInstruction } from "../dockerfile/index.js";
+import type { ContainerConfig } from "../oci/index.js";
+import { resolveSources, contentChecksum } from "./context/copy-sources.js";
+import { copyInto } from "./context/copy-into.js";
+import type { BuildContextState } from "./build-state.js";
+import { writeImage } from "./image-writer.js";
+import type { StageState } from "./stage-runner.js";
+
+type Entry = { host: string; rel: string; isDir: boolean };
+
+/** A read-only view of an image's rootfs on a temp dir (an empty dir for an image without layers). */
+async function openImageRoot(b: BuildContextState, imageId: string | undefined): Promise<{ root: string; release: () => Promise<void> }> {
+  const chain = imageId ? b.deps.images.store.get(imageId)?.topChainId : undefined;
+  if (!chain) {
+    const dir = await mkdtemp(path.join(b.deps.tmpRoot, "empty-"));
+    return { root: dir, release: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const sn = b.deps.snapshotter;
+  const key = `extract-build-view-${randomBytes(8).toString("hex")}`;
+  const lease = b.deps.images.leases.create({ op: "build-from" });
+  b.deps.images.leases.add(lease, "snapshot", key);
+  try {
+    const mounts = await sn.view(key, chain);
+    const t = await mountTemp(mounts);
+    return {
+      root: t.root,
+      release: async () => {
+        await t.release().catch(() => undefined);
+        await sn.remove(key).catch(() => undefined);
+        b.deps.images.leases.delete(lease);
+      },
+    };
+  } catch (e) {
+    await sn.remove(key).catch(() => undefined);
+    b.deps.images.leases.delete(lease);
+    throw e;
+  }
+}
+
+async function readInRoot(root: string, p: string): Promise<string> {
+  try {
+    return await readFile(resolveInRoot({ rootfs: root, extraMounts: [] }, p, { followFinal: true }).host, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** `--chown=user[:group]` against the image's /etc/passwd and /etc/group (numeric ids as given; a lone uid is also the gid). */
+async function chownOf(root: string, spec: string): Promise<{ uid: number; gid: number }> {
+  const [u = "", g] = spec.split(":", 2);
+  const num = (s: string): number | undefined => (/^\d+$/.test(s) ? Number(s) : undefined);
+  if (num(u) !== undefined && (g === undefined || num(g) !== undefined)) return { uid: num(u) as number, gid: g === undefined ? (num(u) as number) : (num(g) as number) };
+  try {
+    const r = resolveUser(spec, await readInRoot(root, "/etc/passwd"), await readInRoot(root, "/etc/group"));
+    return { uid: r.uid, gid: g === undefined && num(u) !== undefined ? r.uid : r.gid };
+  } catch (e) {
+    throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: ${messageOf(e)}`, { cause: e });
+  }
+}
+
+function chmodOf(spec: string): number {
+  if (!/^[0-7]{1,4}$/.test(spec)) throw new InvalidArgumentError(`invalid chmod parameter: ${spec}`);
+  return parseInt(spec, 8);
+}
+
+/** The image `--from` names: an earlier stage (by name or index) or a local image. */
+function fromImage(b: BuildContextState, from: string, stageIndex: number): string | undefined {
+  let idx: number | undefined;
+  if (/^\d+$/.test(from)) {
+    idx = Number(from);
+    if (idx >= stageIndex) throw new InvalidArgumentError(`invalid from flag value ${from}: refers to current or later build stage`);
+  } else {
+    idx = b.stageNames.get(from.toLowerCase());
+    if (idx !== undefined && idx >= stageIndex) {
+      if (idx === stageIndex) throw new InvalidArgumentError(`invalid from flag value ${from}: a stage cannot copy from itself`);
+      idx = undefined;
+    }
+  }
+  if (idx !== undefined) {
+    if (!b.stageResults.has(idx)) throw new InvalidArgumentError(`invalid from flag value ${from}: stage ${idx} was not built`);
+    return b.stageResults.get(idx);
+  }
+  return b.deps.images.resolve(from);
+}
+
+/** Runs the step; returns the image id (cached or new). */
+export async function copyStep(
+  b: BuildContextState,
+  st: StageState,
+  stageIndex: number,
+  ins: CopyInstruction | AddInstruction,
+  fromRaw: string,
+  stepConfig: (comment: string, extra: unknown) => { cc: ContainerConfig; key: string },
+): Promise<string> {
+  if (ins.link) b.out.line("[Warning] --link is ignored by the legacy builder");
+  if (ins.kind === "ADD" && (ins.checksum !== "" || ins.sources.some((s) => /^(https?|git):\/\//.test(s) || s.startsWith("git@")))) {
+    throw new NotImplementedError("ADD from a URL or git repository is not supported by berth's builder");
+  }
+  const from = fromRaw;
+  const releases: Array<() => Promise<void>> = [];
+  try {
+    let srcRoot = b.contextDir;
+    if (from !== "") {
+      const img = fromImage(b, from, stageIndex);
+      const view = await openImageRoot(b, img);
+      releases.push(view.release);
+      srcRoot = view.root;
+    }
+    let entries: Entry[] = [];
+    try {
+      if (ins.sources.length > 0) entries = await resolveSources(srcRoot, ins.sources, { allowWildcards: true });
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`${ins.kind} failed: ${e.message}`, { cause: e });
+      throw e;
+    }
+    if (ins.contents.length > 0) {
+      const dir = await mkdtemp(path.join(b.deps.tmpRoot, "heredoc-"));
+      releases.push(() => rm(dir, { recursive: true, force: true }));
+      for (const c of ins.contents) {
+        const host = path.join(dir, path.basename(c.path));
+        await writeFile(host, c.data);
+        entries.push({ host, rel: path.basename(c.path), isDir: false });
+      }
+    }
+    const sum = (await contentChecksum(entries)).replace(/^sha256:/, "");
+    const kind = entries.length === 1 ? (entries[0]?.isDir ? "dir" : "file") : "multi";
+    const comment = `${ins.kind} ${kind}:${sum} in ${ins.dest} `;
+    const { cc, key } = stepConfig(comment, { chown: ins.chown, chmod: ins.chmod, from, excludes: ins.excludes });
+    const hit = b.cacheGet(st.imageId, key);
+    if (hit) {
+      b.out.line(" ---> Using cache");
+      return hit;
+    }
+    const id = await commitSnapshotStep(b, st, cc, async (root) => {
+      await copyInto(entries, root, ins.dest, {
+        workdir: st.config.WorkingDir || "/",
+        ...(ins.chown ? { chown: await chownOf(root, ins.chown) } : {}),
+        ...(ins.chmod ? { chmod: chmodOf(ins.chmod) } : {}),
+        extractArchives: ins.kind === "ADD" && from === "",
+        instruction: ins.kind,
+      });
+    });
+    b.cachePut(st.imageId, key, id);
+    return id;
+  } finally {
+    for (const r of releases.reverse()) await r().catch(() => undefined);
+  }
+}
+
+/**
+ * A step that changes files without running anything: a fresh snapshot of the current image,
+ * mounted on a temp dir for `mutate`, whose changes become the new image's layer.
+ */
+export async function commitSnapshotStep(b: BuildContextState, st: StageState, cc: ContainerConfig, mutate: (root: string) => Promise<void>): Promise<string> {
+  const parentChain = st.imageId ? b.deps.images.store.get(st.imageId)?.topChainId : undefined;
+  const sn = b.deps.snapshotter;
+  const snKey = `extract-build-${randomBytes(8).toString("hex")}`;
+  const lease = b.deps.images.leases.create({ op: "build-step" });
+  b.deps.images.leases.add(lease, "snapshot", snKey);
+  try {
+    const mounts = await sn.prepare(snKey, parentChain);
+    const t = await mountTemp(mounts);
+    try {
+      await mutate(t.root);
+    } finally {
+      await t.release().catch((e: unknown) => b.deps.log.warn("unmounting a build snapshot failed", { err: messageOf(e) }));
+    }
+    const layer = await openLayer(sn, snKey, snKey);
+    try {
+      return await writeImage(b.deps.images, {
+        parentId: st.imageId,
+        layer: await layer.tar(),
+        config: structuredClone(st.config),
+        containerConfig: cc,
+        createdBy: (cc.Cmd ?? []).join(" "),
+        ...(st.author ? { author: st.author } : {}),
+        platform: b.deps.platform,
+        signal: b.signal,
+      });
+    } finally {
+      await layer.release().catch(() => undefined);
+    }
+  } finally {
+    await sn.remove(snKey).catch(() => undefined);
+    b.deps.images.leases.delete(lease);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * One build step becomes an image: an optional layer (a container's or snapshot's diff tar) on top of
+ * the parent image (none for a stage FROM scratch), the builder's config as `config`, the step's
+ * config (Cmd = the step) as `container_config`, and one history entry. A layer equal to the empty
+ * tar, or none, gives an `empty_layer` history entry, as moby's classic builder does.
+ */
+import type { Readable } from "node:stream";
+import { NoSuchImageError } from "../errdefs/index.js";
+import { chainIds, type ImageService, type LayerRecord } from "../images/index.js";
+import { applyLayerStream } from "../images/unpack.js";
+import type { ContainerConfig, HistoryEntry, ImageConfig } from "../oci/index.js";
+import { MediaTypes, digestOf } from "../oci/index.js";
+
+const EMPTY_TAR_DIGEST = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+
+export interface WriteImageOptions {
+  /** "sha256:…"; undefined for the first step of a stage FROM scratch. */
+  parentId: string | undefined;
+  layer?: Readable;
+  config: ContainerConfig;
+  containerConfig: ContainerConfig;
+  createdBy: string;
+  containerId?: string;
+  author?: string;
+  /** Platform for an image without a parent. */
+  platform: { os: string; architecture: string; variant?: string };
+  signal?: AbortSignal;
+}
+
+/** Writes the image and returns its id ("sha256:…"). */
+export async function writeImage(images: ImageService, o: WriteImageOptions): Promise<string> {
+  return images.withCore((core) =>
+    core.lock.shared(async () => {
+      const parent = o.parentId === undefined ? undefined : core.store.get(o.parentId);
+      if (o.parentId !== undefined && !parent) throw new NoSuchImageError(o.parentId);
+      const parentDiffIds = parent ? (parent.config.rootfs?.diff_ids ?? parent.layers.map((l) => l.diffId)) : [];
+      const lease = core.leases.create({ op: "build" });
+      try {
+        let diffId = "";
+        let blobSize = 0;
+        let unpacked: { size: number; chainId: string } | undefined;
+        if (o.layer) {
+          const writer = await core.content.writer();
+          const stream = o.layer;
+          try {
+            unpacked = await applyLayerStream(core, lease, {
+              stream,
+              ...(parent?.topChainId ? { parent: parent.topChainId } : {}),
+              sink: (c) => writer.write(c),
+              chainId: async () => {
+                const info = await writer.commit();
+                diffId = info.digest;
+                blobSize = info.size;
+                core.leases.add(lease, "content", info.digest);
+                return chainIds([...parentDiffIds, diffId]).at(-1) as string;
+              },
+              ...(o.signal ? { signal: o.signal } : {}),
+            });
+          } catch (err) {
+            await writer.abort().catch(() => undefined);
+            throw err;
+          }
+        }
+        const empty = !unpacked || diffId === EMPTY_TAR_DIGEST;
+        const created = new Date().toISOString();
+        const entry: HistoryEntry = { created, created_by: o.createdBy, ...(o.author ? { author: o.author } : {}), ...(empty ? { empty_layer: true } : {}) };
+        const pc = parent?.config;
+        const img: ImageConfig = {
+          architecture: pc?.architecture ?? o.platform.architecture,
+          ...(o.author ? { author: o.author } : pc?.author ? { author: pc.author } : {}),
+          config: o.config,
+          container: o.containerId ?? "",
+          container_config: o.containerConfig,
+          created,
+          history: [...(pc?.history ?? []), entry],
+          os: pc?.os ?? o.platform.os,
+          rootfs: { type: "layers", diff_ids: empty ? [...parentDiffIds] : [...parentDiffIds, diffId] },
+          ...((pc?.variant ?? (pc ? undefined : o.platform.variant)) ? { variant: pc?.variant ?? o.platform.variant } : {}),
+        };
+        const layers: LayerRecord[] = [...(parent?.layers ?? [])];
+        if (!empty && unpacked) {
+          layers.push({ diffId, chainId: unpacked.chainId, blobDigest: diffId, mediaType: MediaTypes.ociLayer, blobSize, size: unpacked.size });
+        }
+        const raw = JSON.stringify(img);
+        const cfg = await core.content.writeBytes(raw);
+        core.leases.add(lease, "content", cfg.digest);
+        const id = digestOf(raw);
+        core.state.tx(() => {
+          if (!core.store.has(id)) core.store.insert({ id, rawConfig: raw, config: img, layers, ...(parent ? { parent: parent.id } : {}) });
+        });
+        return id;
+      } finally {
+        core.leases.delete(lease);
+      }
+    }),
+  );
+}
