@@ -6,6 +6,7 @@ import type { CommandEntry, GroupEntry } from "./command.js";
 
 export const groups: readonly GroupEntry[] = [
   { name: "image", short: "Manage images" },
+  { name: "container", short: "Manage containers" },
   { name: "system", short: "Manage Docker" },
 ];
 
@@ -38,6 +39,18 @@ export const commands: readonly CommandEntry[] = [
   { path: ["container", "port"], aliases: [["port"]], usage: "CONTAINER [PRIVATE_PORT[/PROTO]]", short: "List port mappings or a specific mapping for the container", load: () => import("./commands/port.js") },
   { path: ["container", "ls"], aliases: [["container", "list"], ["container", "ps"], ["ps"]], usage: "[OPTIONS]", short: "List containers", load: () => import("./commands/ps.js") },
   { path: ["container", "prune"], usage: "[OPTIONS]", short: "Remove all stopped containers", load: () => import("./commands/container-prune.js") },
+  { path: ["container", "exec"], aliases: [["exec"]], usage: "[OPTIONS] CONTAINER COMMAND [ARG...]", short: "Execute a command in a running container", load: () => import("./commands/exec.js") },
+  { path: ["container", "cp"], aliases: [["cp"]], usage: "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", short: "Copy files/folders between a container and the local filesystem", load: () => import("./commands/cp.js") },
+  { path: ["container", "stats"], aliases: [["stats"]], usage: "[OPTIONS] [CONTAINER...]", short: "Display a live stream of container(s) resource usage statistics", load: () => import("./commands/stats.js") },
+  { path: ["container", "export"], aliases: [["export"]], usage: "[OPTIONS] CONTAINER", short: "Export a container's filesystem as a tar archive", load: () => import("./commands/export.js") },
+  { path: ["container", "commit"], aliases: [["commit"]], usage: "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]", short: "Create a new image from a container's changes", load: () => import("./commands/commit.js") },
+  { path: ["container", "update"], aliases: [["update"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Update configuration of one or more containers", load: () => import("./commands/update.js") },
+  { path: ["container", "inspect"], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Display detailed information on one or more containers", load: () => import("./commands/container-inspect.js") },
+  { path: ["container", "create"], aliases: [["create"]], usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]", short: "Create a new container", load: () => import("./commands/create.js") },
+  { path: ["container", "run"], aliases: [["run"]], usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]", short: "Create and run a new container from an image", load: () => import("./commands/run.js") },
+  { path: ["container", "start"], aliases: [["start"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Start one or more stopped containers", load: () => import("./commands/start.js") },
+  { path: ["container", "attach"], aliases: [["attach"]], usage: "[OPTIONS] CONTAINER", short: "Attach local standard input, output, and error streams to a running container", load: () => import("./commands/attach.js") },
+  { path: ["container", "logs"], aliases: [["logs"]], usage: "[OPTIONS] CONTAINER", short: "Fetch the logs of a container", load: () => import("./commands/logs.js") },
 ];
 
 export interface Resolved {

@@ -1,5 +1,5 @@
 import type { CliContext } from "../context.js";
-import { str } from "../flags/parser.js";
+import { bool, str } from "../flags/parser.js";
 import type { FlagSpec, FlagValues } from "../flags/parser.js";
 import type { ArgRule } from "../command.js";
 import { inspectAll } from "./inspect-core.js";
@@ -16,6 +16,6 @@ const TYPES = ["config", "container", "image", "network", "node", "plugin", "sec
 
 export function run(ctx: CliContext, argv: string[], f: FlagValues): Promise<number> {
   const type = str(f, "type") ?? "";
-  if (type !== "" && !TYPES.includes(type)) throw new StatusError(`"${type}" is not a valid value for --type`, 1);
-  return inspectAll(ctx, argv, str(f, "format") ?? "", type === "" ? "any" : type);
+  if (type !== "" && !TYPES.includes(type)) throw new StatusError(`unknown type: "${type}": must be one of ${TYPES.map((t) => `"${t}"`).join(", ")}`, 1);
+  return inspectAll(ctx, argv, str(f, "format") ?? "", type === "" ? "any" : type, bool(f, "size"));
 }
