@@ -126,12 +126,12 @@ test("privileged and working dir; attached start failure goes to the stream with
   const out: string[] = [];
   await s.run({ stdin: null, output: (n, c) => out.push(`${n}:${c.toString()}`), signal: new AbortController().signal });
   assert.deepEqual(out, [`1:OCI runtime exec failed: ${f.failWith}: unknown\r\n`]);
-  assert.equal(f.mgr.inspect(b.Id).ExitCode, 127);
+  assert.equal(f.mgr.inspect(b.Id).ExitCode, 126);
   assert.equal(f.mgr.inspect(b.Id).Running, false);
 
   const c = f.mgr.create("web", { Cmd: ["nope"] });
   await assert.rejects(f.mgr.prepareStart(c.Id, { detach: true }), (e: Error & { kind?: string }) => e.kind === "invalid-argument" && /executable file not found/.test(e.message));
-  assert.equal(f.mgr.inspect(c.Id).ExitCode, 127);
+  assert.equal(f.mgr.inspect(c.Id).ExitCode, 126);
 
   f.failWith = undefined;
   const u = f.mgr.create("web", { Cmd: ["true"], User: "ghost" });

@@ -76,11 +76,13 @@ class ExecStartFailure extends BerthError {
   }
 }
 
-/** A runtime failure before the process ran: docker's wording and exit code (127 not found, 126 otherwise). */
+/**
+ * A runtime failure before the process ran: docker's wording, and exit code 126 whatever the cause
+ * (dockerd records 126 for every exec that failed to start, a missing command included).
+ */
 function runtimeFailure(msg: string): ExecStartFailure {
   const message = /^OCI runtime exec failed/.test(msg) ? msg : `OCI runtime exec failed: ${msg}: unknown`;
-  const exitCode = /executable file not found|no such file or directory/i.test(msg) && !/chdir|cwd/i.test(msg) ? 127 : 126;
-  return new ExecStartFailure(message, exitCode);
+  return new ExecStartFailure(message, 126);
 }
 
 /** Any error of launch() as an ExecStartFailure (user lookup errors keep their own message, exit 126). */

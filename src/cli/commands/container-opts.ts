@@ -362,6 +362,9 @@ export function parseContainerOpts(args: readonly string[], f: FlagValues, looku
   } catch (e) {
     throw new OptsError((e as Error).message);
   }
+  if (bool(f, "rm") && restart.Name !== "" && restart.Name !== "no") {
+    throw new OptsError("conflicting options: cannot specify both --restart and --rm");
+  }
 
   const logDriver = str(f, "log-driver") ?? "";
   const logOpts = list(f, "log-opt");

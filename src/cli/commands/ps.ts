@@ -28,6 +28,8 @@ export const PS_HEADERS: Record<string, string> = {
 export interface PsRow {
   ID: string; Image: string; Command: string; CreatedAt: string; RunningFor: string; Ports: string; State: string;
   Status: string; Size: string; Names: string; Labels: string; Mounts: string; Networks: string;
+  /** `{{.Label "key"}}`: one label's value, "" when absent. */
+  Label: (key: string) => string;
 }
 
 export function psRow(c: ContainerSummary, noTrunc: boolean, now = Date.now()): PsRow {
@@ -47,6 +49,7 @@ export function psRow(c: ContainerSummary, noTrunc: boolean, now = Date.now()): 
     Labels: Object.entries(c.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
     Mounts: (c.Mounts ?? []).map((m) => (m.Name !== undefined && m.Name !== "" ? m.Name : m.Source)).join(","),
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort().join(","),
+    Label: (key: string) => c.Labels?.[key] ?? "",
   };
 }
 

@@ -113,10 +113,17 @@ export class Template {
       if (f === undefined) throw new TemplateError(`function "${head.name}" not defined`);
       return f(...args.map((a) => (a === MISSING ? undefined : a)));
     }
+    const v = this.arg(head, dot, vars);
+    if (typeof v === "function") {
+      // a method of the row (Go templates call methods like `.Label "name"` with their arguments)
+      const args = cmd.slice(1).map((a) => this.arg(a, dot, vars));
+      if (piped !== MISSING) args.push(piped);
+      return (v as (...a: unknown[]) => unknown)(...args.map((a) => (a === MISSING ? undefined : a)));
+    }
     if (cmd.length > 1 || piped !== MISSING) {
       throw new TemplateError(`can't give argument to non-function ${describe(head)}`);
     }
-    return this.arg(head, dot, vars);
+    return v;
   }
 
   private arg(a: Arg, dot: unknown, vars: Map<string, unknown>): unknown {

@@ -1,7 +1,4 @@
 /**
- * PENDING: not in `npm test` yet — the berth CLI lacks run/create/start/logs/exec/inspect for containers and the
- * daemon lacks exec, stats and the archive API (containers issue, in progress). Run it by hand:
- *   node --test out/test/pending/containers-compat.test.js
  * Cross-client compatibility of the container commands: test/e2e/scenarios/containers.txt, run in
  * lockstep by berth and by the real docker CLI against ONE berthd per section. Each side names its
  * containers with its own prefix (${p}: "bside" or "dside", shown as <p>), so the two never collide.
