@@ -7,6 +7,9 @@
 set -euo pipefail
 RUNS=${RUNS:-5}
 DOCKER=${DOCKER:-/usr/local/bin/docker}
+# The programs measured; point these at a copy of dist/ to bench while dist/ is being rebuilt.
+BERTHD_JS=${BERTHD_JS:-dist/berthd.js}
+BERTH_CJS=${BERTH_CJS:-dist/berth.cjs}
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -20,7 +23,7 @@ bench_prereqs() {
   fi
   for c in dockerd hyperfine jq curl "$DOCKER"; do command -v "$c" >/dev/null || { echo "bench: $c missing" >&2; exit 1; }; done
   [ "${NO_BUILD:-}" = 1 ] || node scripts/build.mjs >/dev/null
-  [ -f dist/berthd.js ] && [ -f dist/berth.cjs ] || { echo "bench: dist/berthd.js or dist/berth.cjs missing (build failed?)" >&2; exit 1; }
+  [ -f "$BERTHD_JS" ] && [ -f "$BERTH_CJS" ] || { echo "bench: $BERTHD_JS or $BERTH_CJS missing (build failed?)" >&2; exit 1; }
 }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -63,14 +66,14 @@ bench_start() {
   dockerd --data-root "$W/docker/root" --exec-root "$W/docker/exec" -H "unix://$DSOCK" --pidfile "$W/docker.pid" \
     --iptables=false --ip6tables=false --bridge=none >"$W/dockerd.log" 2>&1 &
   DPID=$!
-  node dist/berthd.js --data-root "$W/berth/root" --exec-root "$W/berth/exec" -H "unix://$BSOCK" \
+  node "$BERTHD_JS" --data-root "$W/berth/root" --exec-root "$W/berth/exec" -H "unix://$BSOCK" \
     --allowed-registry 127.0.0.0/8 >"$W/berthd.log" 2>&1 &
   BPID=$!
   wait_ping "$DSOCK"
   wait_ping "$BSOCK"
   D="env DOCKER_HOST=unix://$DSOCK $DOCKER"
   B="env DOCKER_HOST=unix://$BSOCK $DOCKER"
-  BB="env BERTH_HOST=unix://$BSOCK BERTH_NO_AUTOSTART=1 node dist/berth.cjs"
+  BB="env BERTH_HOST=unix://$BSOCK BERTH_NO_AUTOSTART=1 node $BERTH_CJS"
 }
 
 med() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$W/$1.json"; }

@@ -16,6 +16,8 @@ import { registerBuildRoutes } from "./routes/build.js";
 import { registerExecRoutes } from "./routes/exec.js";
 import { registerImageRoutes, type ImageRouteOptions } from "./routes/images.js";
 import { registerSystemRoutes } from "./routes/system.js";
+import { registerNetworkRoutes } from "./routes/networks.js";
+import { registerVolumeRoutes } from "./routes/volumes.js";
 import { Router, type ApiRequest } from "./router.js";
 import { API_VERSION, splitVersion } from "./version.js";
 
@@ -54,6 +56,8 @@ export function buildRouter(backend: Backend, opts: ImageRouteOptions = {}): Rou
   registerContainerFsRoutes(r, backend);
   registerExecRoutes(r, backend);
   registerBuildRoutes(r, backend);
+  registerVolumeRoutes(r, backend);
+  registerNetworkRoutes(r, backend);
   return r;
 }
 
@@ -162,6 +166,8 @@ export function createApiServer(backend: Backend, opts: ApiServerOptions): ApiSe
     }
   };
 
+  // Hijacked connections (attach, exec) leave node's connection tracking but still hold server.close().
+  const hijacked = new Set<Duplex>();
   const onUpgrade = async (raw: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const p = prepare(raw);
     const m = "error" in p ? undefined : router.match(raw.method ?? "GET", p.req.path);
@@ -170,7 +176,11 @@ export function createApiServer(backend: Backend, opts: ApiServerOptions): ApiSe
       return;
     }
     p.req.params = m.params;
-    socket.on("close", () => p.ac.abort());
+    hijacked.add(socket);
+    socket.on("close", () => {
+      hijacked.delete(socket);
+      p.ac.abort();
+    });
     try {
       await m.route.upgrade(p.req, socket, head);
     } catch (err) {
@@ -218,6 +228,7 @@ export function createApiServer(backend: Backend, opts: ApiServerOptions): ApiSe
         for (const ac of inflight) ac.abort();
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const sock of hijacked) sock.destroy();
       }),
   };
 }

@@ -116,3 +116,23 @@ for (const [name, cli] of clis) {
     });
   });
 }
+
+test("berthd stops promptly on SIGTERM while a client is attached, and the container keeps running", async (t) => {
+  const own = await startBerthd(t);
+  const r = await own.docker(["load", "-q", "-i", busybox]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await own.docker(["run", "-dit", "--name", "held", "busybox", "sh"])).code, 0);
+  const pid = Number((await own.docker(["inspect", "-f", "{{.State.Pid}}", "held"])).stdout.trim());
+  const attached = spawn(DOCKER_CLI, ["attach", "held"], { env: own.env, stdio: ["pipe", "ignore", "ignore"] });
+  t.after(() => {
+    attached.kill("SIGKILL");
+  });
+  await sleep(700);
+  const t0 = Date.now();
+  await own.stop();
+  const ms = Date.now() - t0;
+  assert.ok(ms < 8000, `berthd took ${ms} ms to stop with a client attached (the helper SIGKILLs after 10 s)`);
+  process.kill(pid, 0); // throws if the container died with the daemon
+  await own.restart();
+  assert.equal((await own.docker(["inspect", "-f", "{{.State.Running}}", "held"])).stdout.trim(), "true");
+});
