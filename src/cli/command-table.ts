@@ -8,6 +8,7 @@ export const groups: readonly GroupEntry[] = [
   { name: "image", short: "Manage images" },
   { name: "container", short: "Manage containers" },
   { name: "system", short: "Manage Docker" },
+  { name: "builder", short: "Manage builds" },
 ];
 
 export const commands: readonly CommandEntry[] = [
@@ -26,6 +27,9 @@ export const commands: readonly CommandEntry[] = [
   { path: ["image", "save"], aliases: [["save"]], usage: "[OPTIONS] IMAGE [IMAGE...]", short: "Save one or more images to a tar archive (streamed to STDOUT by default)", load: () => import("./commands/save.js") },
   { path: ["image", "load"], aliases: [["load"]], usage: "[OPTIONS]", short: "Load an image from a tar archive or STDIN", load: () => import("./commands/load.js") },
   { path: ["image", "prune"], usage: "[OPTIONS]", short: "Remove unused images", load: () => import("./commands/image-prune.js") },
+  { path: ["image", "build"], aliases: [["build"], ["builder", "build"]], usage: "[OPTIONS] PATH | URL | -", short: "Build an image from a Dockerfile", load: () => import("./commands/build.js") },
+  { path: ["builder", "prune"], usage: "[OPTIONS]", short: "Remove build cache", load: () => import("./commands/builder-prune.js") },
+  { path: ["image", "debian"], usage: "[OPTIONS] -t TAG", short: "Make a Debian base image with debootstrap from the machine's apt sources", load: () => import("./commands/image-debian.js") },
   { path: ["container", "stop"], aliases: [["stop"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Stop one or more running containers", load: () => import("./commands/stop.js") },
   { path: ["container", "restart"], aliases: [["restart"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Restart one or more containers", load: () => import("./commands/restart.js") },
   { path: ["container", "kill"], aliases: [["kill"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Kill one or more running containers", load: () => import("./commands/kill.js") },
