@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: starts berthd (unless one answers already), makes a busybox image from Debian's busybox-static,
-# lists, inspects, saves and loads it — with berth, and once with the docker CLI against berthd.
+# lists, inspects, saves and loads it, runs containers, then the seed's walkthrough: a Python base image
+# from the machine's apt sources, `build -t hello:v1 examples/hello`, create/start/logs/stop/rm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/bin:$PATH"
@@ -29,10 +30,30 @@ ls -l "$work/busybox.tar"
 step berth rmi busybox demo/busybox:v1
 step berth load -i "$work/busybox.tar"
 step berth images
+echo; echo "# containers, run by runc under conmon:"
+step berth run --rm --pull=never busybox echo hello from a berth container
+step berth run -d --name demo-ticker --pull=never busybox sh -c 'while true; do date; sleep 1; done'
+sleep 2
+step berth exec demo-ticker uname -a
+step berth logs --tail 2 demo-ticker
+step berth rm -f demo-ticker
 if [ -x /usr/local/bin/docker ]; then
   echo; echo "# the docker CLI against berthd:"
   step env DOCKER_HOST=$BERTH_HOST /usr/local/bin/docker images
-  echo; echo "# a container, run by runc under conmon (the berth CLI's run comes with the containers issue):"
-  step env DOCKER_HOST=$BERTH_HOST /usr/local/bin/docker run --rm --pull=never busybox echo hello from a berth container
+  step env DOCKER_HOST=$BERTH_HOST /usr/local/bin/docker run --rm --pull=never busybox echo hello through the docker CLI
+fi
+
+# The seed's walkthrough: a Python base image made with debootstrap from this machine's apt sources
+# (the first time takes about a minute; later runs reuse it), then examples/hello built and run.
+if [ "${BERTH_DEMO_SKIP_DEBIAN:-}" != 1 ]; then
+  echo; echo "# the hello example (examples/hello):"
+  step berth image debian --suite bookworm --packages python3 -t debian-python:bookworm
+  step berth build -t hello:v1 examples/hello
+  step berth create -it --name hello_container hello:v1
+  step berth start hello_container
+  step berth wait hello_container
+  step berth logs hello_container
+  step berth stop hello_container
+  step berth rm hello_container
 fi
 step berth system df
