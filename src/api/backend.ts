@@ -29,7 +29,12 @@ import type {
   InfoResponse,
   JSONMessage,
   VersionResponse,
+  Volume,
+  VolumeCreateRequest,
+  VolumeListResponse,
+  VolumePruneResponse,
 } from "./types/index.js";
+import type { NetworkConnectRequest, NetworkCreateRequest, NetworkCreateResponse, NetworkPruneResponse, NetworkResource } from "./types/networks.js";
 
 /** Parsed docker filters: `{"dangling":{"true":true}}` and `{"dangling":["true"]}` both become `{dangling:["true"]}`. */
 export type Filters = Record<string, string[]>;
@@ -182,6 +187,16 @@ export interface BuildBackend {
   prune(opts: { all: boolean; filters: Filters }, ctx: RequestContext): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
 }
 
+/** /volumes: docker's messages ("get x: no such volume" 404, "remove x: volume is in use - [ids]" 409). */
+export interface VolumesBackend {
+  list(opts: { filters: Filters }, ctx: RequestContext): Promise<VolumeListResponse>;
+  create(req: VolumeCreateRequest, ctx: RequestContext): Promise<Volume>;
+  inspect(name: string, ctx: RequestContext): Promise<Volume>;
+  remove(name: string, opts: { force: boolean }, ctx: RequestContext): Promise<void>;
+  /** From API 1.42 only anonymous volumes unless the filter all=true. */
+  prune(opts: { filters: Filters }, ctx: RequestContext): Promise<VolumePruneResponse>;
+}
+
 export interface Backend {
   images: ImagesBackend;
   system: SystemBackend;
@@ -190,4 +205,19 @@ export interface Backend {
   containers?: ContainersBackend;
   /** Absent until the daemon wires the builder. */
   build?: BuildBackend;
+  /** Absent until the daemon wires volumes. */
+  volumes?: VolumesBackend;
+  /** Absent until the daemon wires networks. */
+  networks?: NetworksBackend;
+}
+
+/** /networks: docker's messages ("network x not found" 404, pre-defined networks 403, active endpoints 403). */
+export interface NetworksBackend {
+  list(filters: Filters, ctx: RequestContext): Promise<NetworkResource[]>;
+  inspect(ref: string, ctx: RequestContext): Promise<NetworkResource>;
+  create(body: NetworkCreateRequest, ctx: RequestContext): Promise<NetworkCreateResponse>;
+  remove(ref: string, ctx: RequestContext): Promise<void>;
+  prune(filters: Filters, ctx: RequestContext): Promise<NetworkPruneResponse>;
+  connect(ref: string, body: NetworkConnectRequest, ctx: RequestContext): Promise<void>;
+  disconnect(ref: string, body: NetworkConnectRequest, ctx: RequestContext): Promise<void>;
 }

@@ -16,6 +16,8 @@ import { registerBuildRoutes } from "./routes/build.js";
 import { registerExecRoutes } from "./routes/exec.js";
 import { registerImageRoutes, type ImageRouteOptions } from "./routes/images.js";
 import { registerSystemRoutes } from "./routes/system.js";
+import { registerNetworkRoutes } from "./routes/networks.js";
+import { registerVolumeRoutes } from "./routes/volumes.js";
 import { Router, type ApiRequest } from "./router.js";
 import { API_VERSION, splitVersion } from "./version.js";
 
@@ -54,6 +56,8 @@ export function buildRouter(backend: Backend, opts: ImageRouteOptions = {}): Rou
   registerContainerFsRoutes(r, backend);
   registerExecRoutes(r, backend);
   registerBuildRoutes(r, backend);
+  registerVolumeRoutes(r, backend);
+  registerNetworkRoutes(r, backend);
   return r;
 }
 

@@ -50,8 +50,12 @@ import { mergeConfig } from "./merge-config.js";
 import { generateName, nameInUseMessage, normalizeName } from "./names.js";
 import { RestartBackoff, shouldRestart } from "./restart-policy.js";
 import { sizeOption, specInput } from "./spec-input.js";
+import { mountPoints, prepareMounts, resolveMounts, volumeExtraMounts } from "./mounts.js";
+import type { VolumeService } from "../volumes/index.js";
 import { validateHostConfig } from "./validate-host-config.js";
 import { inspectView, summaryView, type ContainerPaths } from "./views.js";
+import { attachNetwork, checkNetworkMode, NetworkAttachError, networkSettingsOf, portsOf } from "./network-attach.js";
+import type { NetworkService } from "../network/index.js";
 
 // The Engine API's shapes, restated structurally: containers/ sits below api/ (api/backend.ts's
 // ContainersBackend is satisfied without importing it, as images/ does for ImagesBackend).
@@ -91,6 +95,10 @@ export interface ContainerServiceOptions {
   /** A reason containers cannot run on this host (e.g. conmon missing): start fails with it. */
   unavailable?: string;
   initBinary?: string;
+  /** Bridge networks (absent: every container gets a private netns with loopback only). */
+  network?: NetworkService;
+  /** Named/anonymous volumes for -v/--mount (absent: host binds and tmpfs only). */
+  volumes?: VolumeService;
 }
 
 interface Waiter {
@@ -220,6 +228,7 @@ export class ContainerService {
     if (!body.Image) throw new InvalidArgumentError("No command specified");
     const hc: HostConfig = { ...(body.HostConfig ?? {}) };
     validateHostConfig(hc);
+    checkNetworkMode(this.o.network, hc.NetworkMode);
     let img;
     try {
       img = this.o.images.get(body.Image);
@@ -269,8 +278,11 @@ export class ContainerService {
       writeFileSync(p.hostnamePath, `${config.Hostname}\n`);
       writeFileSync(p.hostsPath, containerHosts(config.Hostname ?? ""));
       writeFileSync(p.resolvConfPath, containerResolvConf(readHostResolv(), hc.Dns, hc.DnsOptions));
+      if (this.o.volumes) prepareMounts(id, hc, config, { volumes: this.o.volumes, dataRoot: this.o.dataRoot, lookupContainer: (r) => this.store.lookup(r) });
+      this.o.network?.saveRequest(id, body.NetworkingConfig?.EndpointsConfig);
       this.store.insert(rec);
     } catch (e) {
+      if (this.o.volumes) await this.o.volumes.removeUnused(this.o.volumes.release(id));
       await this.o.snapshotter.remove(id).catch(() => undefined);
       rmSync(b, { recursive: true, force: true });
       throw e;
@@ -325,7 +337,11 @@ export class ContainerService {
       if (rec.config.WorkingDir) mkdirInRoot(rootfs, rec.config.WorkingDir);
       const problem = precheckExecutable(rootfs, [...(rec.config.Entrypoint ?? []), ...(rec.config.Cmd ?? [])], rec.config.Env ?? []);
       if (problem) throw new Error(problem.message);
-      const spec = specInput(rec, { rootfs, hostsPath: p.hostsPath, hostnamePath: p.hostnamePath, resolvConfPath: p.resolvConfPath, ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}) }, this.cgroupsPath(id));
+      const userMounts = this.o.volumes ? await resolveMounts(id, rec.hostConfig, rec.config, rootfs, { volumes: this.o.volumes, dataRoot: this.o.dataRoot }) : undefined;
+      const netnsPath = await attachNetwork(this.o.network, rec, p);
+      mark("network");
+      const spec = specInput(rec, { rootfs, hostsPath: p.hostsPath, hostnamePath: p.hostnamePath, resolvConfPath: p.resolvConfPath, ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}), ...(userMounts ? { userMounts } : {}) }, this.cgroupsPath(id));
+      if (netnsPath) spec.namespaces.network = netnsPath;
       await this.o.runtime.writeBundle(p.bundleDir, buildSpec(spec));
       mark("bundle");
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
@@ -367,13 +383,15 @@ export class ContainerService {
       rmSync(path.join(this.exitDir, id), { force: true });
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       await unmountRecursive(rootfs).catch(() => undefined);
-      const msg = startErrorMessage(messageOf(e), path.basename(this.o.runtime.runtimeBinary));
+      await this.o.network?.release(id).catch(() => undefined);
+      const msg = e instanceof NetworkAttachError ? e.message : startErrorMessage(messageOf(e), path.basename(this.o.runtime.runtimeBinary));
       const fresh = this.store.get(id) ?? rec;
       fresh.state = { ...fresh.state, Error: msg, ExitCode: exitCodeForStartError(msg) };
       this.store.update(fresh);
       this.failPendingAttach(id);
       // docker removes a --rm container whose start failed (the CLI waits for condition=removed).
       if (fresh.hostConfig.AutoRemove) await this.removeRecord(fresh).catch(() => undefined);
+      if (e instanceof NetworkAttachError) throw e;
       throw /executable file not found|no such file or directory|permission denied|exec format error|not a directory|working directory/i.test(msg) ? new InvalidArgumentError(msg) : new BerthError("internal", msg);
     }
   }
@@ -391,6 +409,7 @@ export class ContainerService {
     if (!rec || (rec.status !== "running" && rec.status !== "paused" && rec.status !== "restarting")) return;
     const oom = await readOomKilled(this.stateDir(id), this.cgroupsPath(id)).catch(() => false);
     await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
+    await this.o.network?.release(id).catch((e) => this.o.log.warn("network release failed", { id, err: messageOf(e) }));
     await unmountRecursive(path.join(this.bundleDir(id), "rootfs")).catch(() => undefined);
     const ranMs = Date.now() - Date.parse(rec.state.StartedAt);
     const manually = this.stopping.has(id) || rec.state.ManuallyStopped === true;
@@ -586,7 +605,9 @@ export class ContainerService {
         if (!(await this.waitExit(rec.id, 10_000))) throw new BerthError("internal", `could not kill running container ${rec.id}, cannot remove`);
       }
     }
+    const anonymous = opts.volumes ? (this.o.volumes?.anonymousOf(rec.id) ?? []) : [];
     await this.removeRecord(this.store.get(rec.id) ?? rec);
+    await this.o.volumes?.removeUnused(anonymous);
   }
 
   private async removeRecord(rec: ContainerRecord): Promise<void> {
@@ -599,6 +620,8 @@ export class ContainerService {
 
   private async cleanupRemoved(rec: ContainerRecord): Promise<void> {
     await this.o.runtime.delete(rec.id, { force: true }).catch(() => undefined);
+    await this.o.network?.release(rec.id).catch(() => undefined);
+    this.o.network?.forget(rec.id);
     await unmountRecursive(path.join(this.bundleDir(rec.id), "rootfs"));
     await this.o.snapshotter.remove(rec.snapshotKey).catch((e) => {
       if (!(e instanceof BerthError && e.kind === "not-found")) throw e;
@@ -607,6 +630,8 @@ export class ContainerService {
     rmSync(this.stateDir(rec.id), { recursive: true, force: true });
     rmSync(path.join(this.exitDir, rec.id), { force: true });
     this.store.delete(rec.id);
+    const anonymous = this.o.volumes?.release(rec.id) ?? [];
+    if (rec.hostConfig.AutoRemove) await this.o.volumes?.removeUnused(anonymous);
     this.backoff.delete(rec.id);
     this.stopping.delete(rec.id);
   }
@@ -670,6 +695,9 @@ export class ContainerService {
     return Promise.all(
       recs.map(async (r) => {
         const s = summaryView(r, now);
+        s.Ports = portsOf(this.o.network, r);
+        s.NetworkSettings = { Networks: networkSettingsOf(this.o.network, r)?.Networks ?? {} };
+        if (this.o.volumes) s.Mounts = mountPoints(r.id, r.hostConfig, r.config, this.o.volumes);
         if (opts.size) {
           s.SizeRw = await this.sizeRw(r);
           s.SizeRootFs = this.o.images.sizeOfImage(r.imageId) + s.SizeRw;
@@ -698,7 +726,8 @@ export class ContainerService {
 
   async inspect(ref: string, opts: { size: boolean }, _ctx: RequestContext): Promise<ContainerInspect> {
     const rec = this.store.lookup(ref);
-    const v = inspectView(rec, this.paths(rec.id), this.o.driver);
+    const v = inspectView(rec, this.paths(rec.id), this.o.driver, networkSettingsOf(this.o.network, rec));
+    if (this.o.volumes) v.Mounts = mountPoints(rec.id, rec.hostConfig, rec.config, this.o.volumes);
     v.ExecIDs = this.execs.runningIdsOf(rec.id);
     if (opts.size) {
       v.SizeRw = await this.sizeRw(rec);
@@ -941,7 +970,7 @@ export class ContainerService {
     const rec = this.store.lookup(ref);
     const mounts = await this.o.snapshotter.mounts(rec.snapshotKey);
     const own = path.join(this.bundleDir(rec.id), "rootfs");
-    const base = { ...overlayDirs(mounts), id: ref, extraMounts: extraMountsOf(rec.hostConfig, this.paths(rec.id)) };
+    const base = { ...overlayDirs(mounts), id: ref, extraMounts: [...extraMountsOf(rec.hostConfig, this.paths(rec.id)), ...(this.o.volumes ? volumeExtraMounts(rec.id, rec.hostConfig, rec.config, this.o.volumes) : [])] };
     if (this.isRunning(rec) && isMounted(own)) return { rec, fs: { ...base, rootfs: own }, release: async () => undefined };
     const t = await mountTemp(mounts);
     return { rec, fs: { ...base, rootfs: t.root }, release: t.release };

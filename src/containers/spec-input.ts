@@ -20,6 +20,8 @@ export interface SpecPaths {
   resolvConfPath: string;
   /** tini or catatonit on the host, for --init. */
   initBinary?: string;
+  /** The user mounts resolved by mounts.ts resolveMounts (volumes wired); else userMounts() below. */
+  userMounts?: SpecInput["mounts"];
 }
 
 /** Reads a file of the rootfs without following symlinks out of it ("" when absent). */
@@ -57,7 +59,7 @@ function namespaceOf(mode: string | undefined): string {
   return "private";
 }
 
-/** Mounts from HostConfig.Tmpfs and plain host-path Binds (volumes come with the volumes issue). */
+/** Without a volume service: mounts from HostConfig.Tmpfs and plain host-path Binds only. */
 function userMounts(hc: HostConfig): SpecInput["mounts"] {
   const out: SpecInput["mounts"] = [];
   for (const [dest, opts] of Object.entries(hc.Tmpfs ?? {})) {
@@ -92,7 +94,7 @@ export function specInput(rec: ContainerRecord, paths: SpecPaths, cgroupsPath: s
     { destination: "/etc/resolv.conf", type: "bind", source: paths.resolvConfPath, options: ["rbind", "rprivate"] },
     { destination: "/etc/hostname", type: "bind", source: paths.hostnamePath, options: ["rbind", "rprivate"] },
     { destination: "/etc/hosts", type: "bind", source: paths.hostsPath, options: ["rbind", "rprivate"] },
-    ...userMounts(hc),
+    ...(paths.userMounts ?? userMounts(hc)),
   ];
   if (hc.Init) {
     if (!paths.initBinary) throw new InvalidArgumentError("--init: neither tini nor catatonit is installed on the host");

@@ -48,7 +48,7 @@ function networkSettings(): NetworkSettings {
   };
 }
 
-export function inspectView(rec: ContainerRecord, paths: ContainerPaths, driver: string): ContainerInspect {
+export function inspectView(rec: ContainerRecord, paths: ContainerPaths, driver: string, net?: NetworkSettings): ContainerInspect {
   const cfg = rec.config;
   const args = [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];
   return {
@@ -74,7 +74,7 @@ export function inspectView(rec: ContainerRecord, paths: ContainerPaths, driver:
     GraphDriver: { Name: driver, Data: null },
     Mounts: [],
     Config: { ...cfg, Image: rec.image },
-    NetworkSettings: networkSettings(),
+    NetworkSettings: net ?? networkSettings(),
   };
 }
 

@@ -23,6 +23,10 @@ export interface DaemonConfig {
   /** Registry hosts / CIDRs the daemon may contact; empty = no restriction. */
   allowedRegistries: string[];
   pidfile: string | undefined;
+  /** berth's nftables table (family inet); default "berth". */
+  nftTable?: string;
+  /** Prefix of berth's bridge names (`<prefix>0`, `<prefix>-<id>`); default "berth". */
+  bridgePrefix?: string;
   configFile: string;
 }
 
@@ -48,6 +52,8 @@ Options:
   -h, --help                      Print usage
       --log-level string          Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string            Path to use for daemon PID file
+      --nft-table string          nftables table (family inet) berth owns (default "berth")
+      --bridge-prefix string      Prefix of the bridges berth creates (default "berth")
       --runtime string            Default OCI runtime: runc or crun (default "runc")
       --storage-driver string     Storage driver: overlay2 or native (default: probe)
   -v, --version                   Print version information and quit
@@ -69,6 +75,8 @@ const valueFlags: Record<string, string> = {
   "--storage-driver": "storage-driver",
   "-s": "storage-driver",
   "--pidfile": "pidfile",
+  "--nft-table": "nft-table",
+  "--bridge-prefix": "bridge-prefix",
   "-p": "pidfile",
 };
 
@@ -112,6 +120,8 @@ const fileKeyToFlag: Record<string, string> = {
   "registry-mirrors": "registry-mirror",
   "allowed-registries": "allowed-registry",
   pidfile: "pidfile",
+  "nft-table": "nft-table",
+  "bridge-prefix": "bridge-prefix",
 };
 
 function fileError(file: string, message: string, cause?: unknown): InvalidArgumentError {
@@ -207,6 +217,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     registryMirrors: flags.get("registry-mirror") ?? strings(file["registry-mirrors"], "registry-mirrors"),
     allowedRegistries: flags.get("allowed-registry") ?? strings(file["allowed-registries"], "allowed-registries"),
     pidfile: last("pidfile") ?? str(file["pidfile"], "pidfile"),
+    ...optionalString("nftTable", last("nft-table") ?? str(file["nft-table"], "nft-table")),
+    ...optionalString("bridgePrefix", last("bridge-prefix") ?? str(file["bridge-prefix"], "bridge-prefix")),
     configFile,
   };
   return { kind: "run", config };
@@ -235,4 +247,8 @@ export function socketPathOf(host: string): string {
   if (host.startsWith("unix://")) return host.slice("unix://".length);
   if (host.startsWith("/")) return host;
   throw new InvalidArgumentError(`unsupported host ${JSON.stringify(host)}: only unix:// sockets are served`);
+}
+
+function optionalString<K extends "nftTable" | "bridgePrefix">(key: K, v: string | undefined): Partial<Record<K, string>> {
+  return v === undefined || v === "" ? {} : ({ [key]: v } as Partial<Record<K, string>>);
 }

@@ -63,6 +63,8 @@ async function openContainers(o: {
   driver: StorageDriverName;
   runtimePath: string;
   bus: EventBus;
+  volumes?: import("../volumes/index.js").VolumeService;
+  network?: import("../network/index.js").NetworkService;
 }): Promise<import("../containers/index.js").ContainerService> {
   const { ContainerRuntime } = await import("../runtime/index.js");
   const { ContainerService } = await import("../containers/index.js");
@@ -86,11 +88,55 @@ async function openContainers(o: {
     emit: (action, id, attributes) => o.bus.publish("container", action, { ID: id, Attributes: attributes }),
     ...(conmon ? {} : { unavailable: "conmon not found in PATH: berthd needs conmon (Debian package conmon) to run containers" }),
     ...(initBinary ? { initBinary } : {}),
+    ...(o.volumes ? { volumes: o.volumes } : {}),
+    ...(o.network ? { network: o.network } : {}),
   });
   o.images.setInUse((imageId) => containers.imageUse(imageId));
   o.images.setSnapshotRoots(() => containers.snapshotKeys());
+  await o.network?.releaseStale((id) => ["running", "paused", "restarting"].includes(containers.store.get(id)?.status ?? ""));
   await containers.recover();
   return containers;
+}
+
+/** Bridge networks; a host where they cannot work (no ip/nft, no CAP_NET_ADMIN) runs containers without them. */
+async function openNetwork(o: {
+  config: DaemonConfig;
+  log: Logger;
+  state: import("../state/index.js").StateDb;
+  bus: EventBus;
+  containerName: (id: string) => string | undefined;
+  resolveContainer: (ref: string) => import("../network/index.js").ContainerRef | undefined;
+}): Promise<import("../network/index.js").NetworkService | undefined> {
+  const { NetworkService } = await import("../network/index.js");
+  const network = new NetworkService({
+    state: o.state,
+    execRoot: o.config.execRoot,
+    ...(o.config.nftTable ? { nftTable: o.config.nftTable } : {}),
+    ...(o.config.bridgePrefix ? { bridgePrefix: o.config.bridgePrefix } : {}),
+    log: o.log.child({ module: "network" }),
+    emit: (action, id, attributes) => o.bus.publish("network", action, { ID: id, Attributes: attributes }),
+    containerName: o.containerName,
+    resolveContainer: o.resolveContainer,
+  });
+  try {
+    await network.init();
+  } catch (e) {
+    o.log.warn("bridge networking unavailable: containers get loopback only", { err: e instanceof Error ? e.message : String(e) });
+    return undefined;
+  }
+  return network;
+}
+
+function networksBackend(n: import("../network/index.js").NetworkService): import("../api/backend.js").NetworksBackend {
+  return {
+    list: (filters) => n.list(filters),
+    inspect: (ref) => n.inspect(ref),
+    create: (body) => n.create(body),
+    remove: (ref) => n.remove(ref),
+    prune: (filters) => n.prune(filters),
+    connect: (ref, body) => n.connect(ref, body.Container ?? ""),
+    disconnect: (ref, body) => n.disconnect(ref, body.Container ?? ""),
+  };
 }
 
 export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaemon> {
@@ -144,8 +190,29 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     const gc = await images.recover();
     log.debug("recovered images", { gc });
 
-    const containers = await openContainers({ config, log, state, images, snapshotter, driver, runtimePath, bus });
+    const { VolumeService } = await import("../volumes/index.js");
+    const volumes = new VolumeService({ state, dataRoot: config.dataRoot, log: log.child({ module: "volumes" }), emit: (action, name, attributes) => bus.publish("volume", action, { ID: name, Attributes: attributes }) });
+    let containersRef: import("../containers/index.js").ContainerService | undefined;
+    const network = await openNetwork({
+      config,
+      log,
+      state,
+      bus,
+      containerName: (cid) => containersRef?.store.get(cid)?.name,
+      resolveContainer: (ref) => {
+        try {
+          const r = containersRef?.store.lookup(ref);
+          return r ? { id: r.id, name: r.name, running: r.status === "running" || r.status === "paused" } : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+    });
+    const containers = await openContainers({ config, log, state, images, snapshotter, driver, runtimePath, bus, volumes, ...(network ? { network } : {}) });
+    containersRef = containers;
+    if (network) cleanups.push(() => network.close());
     cleanups.push(() => containers.close());
+    await volumes.recover(new Set(containers.store.all().map((r) => r.id)));
 
     const { Builder } = await import("../builder/index.js");
     const builder = new Builder({ state, images, containers, snapshotter, tmpRoot: path.join(config.dataRoot, "builder", "tmp"), log: log.child({ module: "builder" }), platform });
@@ -169,6 +236,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
         diskUsage: (v) => images.diskUsage(v),
       },
       buildCache: { diskUsage: () => builder.cache.usage() },
+      volumes: { diskUsage: () => volumes.diskUsage() },
       containers: {
         counts: async () => containers.counts(),
         diskUsage: async () => {
@@ -181,7 +249,9 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
       images,
       containers,
       build: { build: (body, o, progress, ctx) => builder.build(body, o, progress, ctx), prune: () => builder.prune() },
+      ...(network ? { networks: networksBackend(network) } : {}),
       system,
+      volumes,
       events: {
         stream: (o, ctx) => {
           validateEventFilters(o.filters); // throws before the stream starts: a 400, not a cut stream

@@ -9,7 +9,10 @@ export type Normaliser = (s: string) => string;
 
 /** "2 seconds ago", "About a minute ago", "Less than a second ago" → "<ago>". */
 export const relativeTimes: Normaliser = (s) =>
-  s.replace(/\b(Less than a second|About an? (?:second|minute|hour)|\d+ (?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)) ago\b/g, "<ago>");
+  s
+    .replace(/\b(Less than a second|About an? (?:second|minute|hour)|\d+ (?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)) ago\b/g, "<ago>")
+    // ps's "Up 2 seconds": the two sides run a moment apart
+    .replace(/\bUp (Less than a second|About an? (?:second|minute|hour)|\d+ (?:seconds?|minutes?|hours?|days?|weeks?|months?|years?))\b/g, "Up <for>");
 
 /** RFC 3339 timestamps ("2024-01-01T00:00:00.123456789Z", "+00:00" offsets) and `events` clock times → "<time>". */
 export const timestamps: Normaliser = (s) =>

@@ -9,6 +9,7 @@
  *   const s = await d.docker(["images", "-q"]);
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,6 +97,10 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
     ? ["--data-root", dataRoot, "--exec-root", execRoot, "-H", host, "--pidfile", path.join(dir, "dockerd.pid"), "--iptables=false", "--ip6tables=false", "--bridge=none"]
     : [BERTHD_JS, "--data-root", dataRoot, "--exec-root", execRoot, "-H", host, "--log-level", "debug", "--allowed-registry", "127.0.0.0/8"];
   if (opts.storageDriver) daemonArgs.push("--storage-driver", opts.storageDriver);
+  // Daemons sharing one network namespace (parallel test files) keep their bridges and nft tables apart.
+  const netTag = `t${randomBytes(3).toString("hex")}`;
+  if (!REFERENCE_DOCKERD && !(opts.args ?? []).includes("--nft-table")) daemonArgs.push("--nft-table", `berth_${netTag}`);
+  if (!REFERENCE_DOCKERD && !(opts.args ?? []).includes("--bridge-prefix")) daemonArgs.push("--bridge-prefix", netTag);
   daemonArgs.push(...(opts.args ?? []));
 
   let child: ChildProcess | undefined;
@@ -172,6 +177,7 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
       if (child !== undefined && child.exitCode === null && child.signalCode === null) await removeAllContainers(socket);
       await stop();
       killLeftovers(dir, execRoot);
+      if (!REFERENCE_DOCKERD) removeDaemonNetwork(daemonArgs);
       unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -190,6 +196,27 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
     throw e;
   }
   return d;
+}
+
+/** Removes the bridges and nft table a stopped berthd left (its --bridge-prefix / --nft-table), so the subnet pool is not used up. */
+function removeDaemonNetwork(args: readonly string[]): void {
+  const val = (flag: string): string | undefined => {
+    const i = args.lastIndexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const prefix = val("--bridge-prefix");
+  const table = val("--nft-table");
+  if (prefix) {
+    const out = spawnSync("ip", ["-j", "link", "show", "type", "bridge"], { encoding: "utf8" });
+    let links: Array<{ ifname: string }> = [];
+    try {
+      links = JSON.parse(out.stdout || "[]") as Array<{ ifname: string }>;
+    } catch {
+      links = [];
+    }
+    for (const l of links) if (l.ifname === `${prefix}0` || l.ifname.startsWith(`${prefix}-`)) spawnSync("ip", ["link", "del", l.ifname], { stdio: "ignore" });
+  }
+  if (table) spawnSync("nft", ["delete", "table", "inet", table], { stdio: "ignore" });
 }
 
 async function removeAllContainers(socket: string): Promise<void> {

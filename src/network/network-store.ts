@@ -1,0 +1,171 @@
+/** Network and endpoint rows (migration 0006). An endpoint row is the IPAM allocation of its address. */
+import type { StateDb } from "../state/index.js";
+
+export interface NetworkRecord {
+  id: string;
+  name: string;
+  /** "bridge" | "host" | "null" */
+  driver: string;
+  /** The Linux bridge ("" for host/none). */
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  ipRange: string;
+  internal: boolean;
+  attachable: boolean;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  created: string;
+}
+
+export interface PublishedPort {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  proto: "tcp" | "udp" | "sctp";
+}
+
+export interface EndpointRequest {
+  Aliases?: string[] | null;
+  IPAMConfig?: { IPv4Address?: string } | null;
+}
+
+export interface EndpointRecord {
+  containerId: string;
+  networkId: string;
+  endpointId: string;
+  ip: string;
+  mac: string;
+  hostVeth: string;
+  ifname: string;
+  netns: string;
+  aliases: string[];
+  ports: PublishedPort[];
+}
+
+interface NetworkRow {
+  id: string;
+  name: string;
+  driver: string;
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  ip_range: string;
+  internal: number;
+  attachable: number;
+  labels: string;
+  options: string;
+  created: string;
+}
+
+interface EndpointRow {
+  container_id: string;
+  network_id: string;
+  endpoint_id: string;
+  ip: string;
+  mac: string;
+  host_veth: string;
+  ifname: string;
+  netns: string;
+  aliases: string;
+  ports: string;
+}
+
+function toNetwork(r: NetworkRow): NetworkRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    driver: r.driver,
+    bridge: r.bridge,
+    subnet: r.subnet,
+    gateway: r.gateway,
+    ipRange: r.ip_range,
+    internal: r.internal === 1,
+    attachable: r.attachable === 1,
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    options: JSON.parse(r.options) as Record<string, string>,
+    created: r.created,
+  };
+}
+
+function toEndpoint(r: EndpointRow): EndpointRecord {
+  return {
+    containerId: r.container_id,
+    networkId: r.network_id,
+    endpointId: r.endpoint_id,
+    ip: r.ip,
+    mac: r.mac,
+    hostVeth: r.host_veth,
+    ifname: r.ifname,
+    netns: r.netns,
+    aliases: JSON.parse(r.aliases) as string[],
+    ports: JSON.parse(r.ports) as PublishedPort[],
+  };
+}
+
+export class NetworkStore {
+  constructor(readonly state: StateDb) {}
+
+  networks(): NetworkRecord[] {
+    return (this.state.db.prepare("SELECT * FROM networks ORDER BY created, name").all() as NetworkRow[]).map(toNetwork);
+  }
+
+  network(id: string): NetworkRecord | undefined {
+    const r = this.state.db.prepare("SELECT * FROM networks WHERE id = ?").get(id) as NetworkRow | undefined;
+    return r ? toNetwork(r) : undefined;
+  }
+
+  insertNetwork(n: NetworkRecord): void {
+    this.state.db
+      .prepare(
+        "INSERT INTO networks (id, name, driver, bridge, subnet, gateway, ip_range, internal, attachable, labels, options, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(n.id, n.name, n.driver, n.bridge, n.subnet, n.gateway, n.ipRange, n.internal ? 1 : 0, n.attachable ? 1 : 0, JSON.stringify(n.labels), JSON.stringify(n.options), n.created);
+  }
+
+  deleteNetwork(id: string): void {
+    this.state.db.prepare("DELETE FROM networks WHERE id = ?").run(id);
+  }
+
+  endpoints(): EndpointRecord[] {
+    return (this.state.db.prepare("SELECT * FROM network_endpoints").all() as EndpointRow[]).map(toEndpoint);
+  }
+
+  endpointsOf(networkId: string): EndpointRecord[] {
+    return (this.state.db.prepare("SELECT * FROM network_endpoints WHERE network_id = ?").all(networkId) as EndpointRow[]).map(toEndpoint);
+  }
+
+  endpointsFor(containerId: string): EndpointRecord[] {
+    return (this.state.db.prepare("SELECT * FROM network_endpoints WHERE container_id = ?").all(containerId) as EndpointRow[]).map(toEndpoint);
+  }
+
+  insertEndpoint(e: EndpointRecord): void {
+    this.state.db
+      .prepare(
+        "INSERT INTO network_endpoints (container_id, network_id, endpoint_id, ip, mac, host_veth, ifname, netns, aliases, ports) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(e.containerId, e.networkId, e.endpointId, e.ip, e.mac, e.hostVeth, e.ifname, e.netns, JSON.stringify(e.aliases), JSON.stringify(e.ports));
+  }
+
+  /** NetworkingConfig.EndpointsConfig as given at create (aliases, --ip), by network name or id. */
+  request(containerId: string): Record<string, EndpointRequest> {
+    const r = this.state.db.prepare("SELECT endpoints FROM network_requests WHERE container_id = ?").get(containerId) as { endpoints: string } | undefined;
+    return r ? (JSON.parse(r.endpoints) as Record<string, EndpointRequest>) : {};
+  }
+
+  setRequest(containerId: string, endpoints: Record<string, EndpointRequest>): void {
+    this.state.db.prepare("INSERT OR REPLACE INTO network_requests (container_id, endpoints) VALUES (?, ?)").run(containerId, JSON.stringify(endpoints));
+  }
+
+  deleteRequest(containerId: string): void {
+    this.state.db.prepare("DELETE FROM network_requests WHERE container_id = ?").run(containerId);
+  }
+
+  deleteEndpoint(containerId: string, networkId: string): void {
+    this.state.db.prepare("DELETE FROM network_endpoints WHERE container_id = ? AND network_id = ?").run(containerId, networkId);
+  }
+
+  deleteEndpoints(containerId: string): void {
+    this.state.db.prepare("DELETE FROM network_endpoints WHERE container_id = ?").run(containerId);
+  }
+}
