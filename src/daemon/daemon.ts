@@ -214,8 +214,12 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     cleanups.push(() => containers.close());
     await volumes.recover(new Set(containers.store.all().map((r) => r.id)));
 
-    const { Builder } = await import("../builder/index.js");
-    const builder = new Builder({ state, images, containers, snapshotter, tmpRoot: path.join(config.dataRoot, "builder", "tmp"), log: log.child({ module: "builder" }), platform });
+    // The builder loads on first use: most daemons never build, and its code costs idle memory.
+    let builderP: Promise<import("../builder/index.js").Builder> | undefined;
+    const builder = (): Promise<import("../builder/index.js").Builder> =>
+      (builderP ??= import("../builder/index.js").then(
+        ({ Builder }) => new Builder({ state, images, containers, snapshotter, tmpRoot: path.join(config.dataRoot, "builder", "tmp"), log: log.child({ module: "builder" }), platform }),
+      ));
 
     const id = await engineId(config.dataRoot);
     const runtimeVersion = runtimeComponent(config.runtime, runtimePath);
@@ -235,7 +239,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
         },
         diskUsage: (v) => images.diskUsage(v),
       },
-      buildCache: { diskUsage: () => builder.cache.usage() },
+      buildCache: { diskUsage: async () => (await builder()).cache.usage() },
       volumes: { diskUsage: () => volumes.diskUsage() },
       containers: {
         counts: async () => containers.counts(),
@@ -248,7 +252,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     const backend: Backend = {
       images,
       containers,
-      build: { build: (body, o, progress, ctx) => builder.build(body, o, progress, ctx), prune: () => builder.prune() },
+      build: { build: async (body, o, progress, ctx) => (await builder()).build(body, o, progress, ctx), prune: async () => (await builder()).prune() },
       ...(network ? { networks: networksBackend(network) } : {}),
       system,
       volumes,

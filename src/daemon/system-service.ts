@@ -34,7 +34,7 @@ export interface SystemServiceOptions {
   containers?: SystemContainers;
   volumes?: SystemVolumes;
   /** The builder's step cache (docker's types.BuildCache entries); absent → an empty list. */
-  buildCache?: { diskUsage(): unknown[] };
+  buildCache?: { diskUsage(): unknown[] | Promise<unknown[]> };
   eventListeners?: () => number;
   /** From engineId(). */
   id: string;
@@ -193,7 +193,7 @@ export class SystemService implements SystemBackend {
       Images: du.images,
       Containers: want("container") ? ((await this.opts.containers?.diskUsage()) ?? []) : [],
       Volumes: want("volume") ? ((await this.opts.volumes?.diskUsage()) ?? []) : [],
-      BuildCache: want("build-cache") ? (this.opts.buildCache?.diskUsage() ?? []) : [],
+      BuildCache: want("build-cache") ? ((await this.opts.buildCache?.diskUsage()) ?? []) : [],
     };
   }
 }
