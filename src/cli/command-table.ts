@@ -9,6 +9,8 @@ export const groups: readonly GroupEntry[] = [
   { name: "container", short: "Manage containers" },
   { name: "system", short: "Manage Docker" },
   { name: "builder", short: "Manage builds" },
+  { name: "volume", short: "Manage volumes" },
+  { name: "network", short: "Manage networks" },
 ];
 
 export const commands: readonly CommandEntry[] = [
@@ -55,6 +57,18 @@ export const commands: readonly CommandEntry[] = [
   { path: ["container", "start"], aliases: [["start"]], usage: "[OPTIONS] CONTAINER [CONTAINER...]", short: "Start one or more stopped containers", load: () => import("./commands/start.js") },
   { path: ["container", "attach"], aliases: [["attach"]], usage: "[OPTIONS] CONTAINER", short: "Attach local standard input, output, and error streams to a running container", load: () => import("./commands/attach.js") },
   { path: ["container", "logs"], aliases: [["logs"]], usage: "[OPTIONS] CONTAINER", short: "Fetch the logs of a container", load: () => import("./commands/logs.js") },
+  { path: ["volume", "create"], usage: "[OPTIONS] [VOLUME]", short: "Create a volume", load: () => import("./commands/volume-create.js") },
+  { path: ["volume", "inspect"], usage: "[OPTIONS] VOLUME [VOLUME...]", short: "Display detailed information on one or more volumes", load: () => import("./commands/volume-inspect.js") },
+  { path: ["volume", "ls"], aliases: [["volume", "list"]], usage: "[OPTIONS]", short: "List volumes", load: () => import("./commands/volume-ls.js") },
+  { path: ["volume", "prune"], usage: "[OPTIONS]", short: "Remove unused local volumes", load: () => import("./commands/volume-prune.js") },
+  { path: ["volume", "rm"], aliases: [["volume", "remove"]], usage: "[OPTIONS] VOLUME [VOLUME...]", short: "Remove one or more volumes", load: () => import("./commands/volume-rm.js") },
+  { path: ["network", "connect"], usage: "[OPTIONS] NETWORK CONTAINER", short: "Connect a container to a network", load: () => import("./commands/network-connect.js") },
+  { path: ["network", "create"], usage: "[OPTIONS] NETWORK", short: "Create a network", load: () => import("./commands/network-create.js") },
+  { path: ["network", "disconnect"], usage: "[OPTIONS] NETWORK CONTAINER", short: "Disconnect a container from a network", load: () => import("./commands/network-disconnect.js") },
+  { path: ["network", "inspect"], usage: "[OPTIONS] NETWORK [NETWORK...]", short: "Display detailed information on one or more networks", load: () => import("./commands/network-inspect.js") },
+  { path: ["network", "ls"], aliases: [["network", "list"]], usage: "[OPTIONS]", short: "List networks", load: () => import("./commands/network-ls.js") },
+  { path: ["network", "prune"], usage: "[OPTIONS]", short: "Remove all unused networks", load: () => import("./commands/network-prune.js") },
+  { path: ["network", "rm"], aliases: [["network", "remove"]], usage: "NETWORK [NETWORK...]", short: "Remove one or more networks", load: () => import("./commands/network-rm.js") },
 ];
 
 export interface Resolved {
