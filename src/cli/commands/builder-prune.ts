@@ -18,7 +18,6 @@ export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Prom
   const all = bool(f, "all");
   const warning = all ? "WARNING! This will remove all build cache." : "WARNING! This will remove all dangling build cache.";
   if (!bool(f, "force") && !(await confirm(ctx, warning))) {
-    ctx.err("Total reclaimed space: 0B\n");
     return 0;
   }
   const client = await ctx.client();

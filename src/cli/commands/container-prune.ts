@@ -28,7 +28,6 @@ export async function pruneContainers(ctx: CliContext, filters: string[]): Promi
 
 export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Promise<number> {
   if (!bool(f, "force") && !(await confirm(ctx, "WARNING! This will remove all stopped containers."))) {
-    ctx.err("Total reclaimed space: 0B\n");
     return 0;
   }
   const { text, reclaimed } = await pruneContainers(ctx, list(f, "filter"));

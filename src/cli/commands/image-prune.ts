@@ -35,7 +35,6 @@ export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Prom
     ? "WARNING! This will remove all images without at least one container associated to them."
     : "WARNING! This will remove all dangling images.";
   if (!bool(f, "force") && !(await confirm(ctx, warning))) {
-    ctx.err("Total reclaimed space: 0B\n");
     return 0;
   }
   const { text, reclaimed } = await pruneImages(ctx, all, list(f, "filter"));
