@@ -134,7 +134,7 @@ function networksBackend(n: import("../network/index.js").NetworkService): impor
     create: (body) => n.create(body),
     remove: (ref) => n.remove(ref),
     prune: (filters) => n.prune(filters),
-    connect: (ref, body) => n.connect(ref, body.Container ?? ""),
+    connect: (ref, body) => n.connect(ref, body.Container ?? "", endpointRequest(body.EndpointConfig)),
     disconnect: (ref, body) => n.disconnect(ref, body.Container ?? ""),
   };
 }
@@ -284,4 +284,13 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     await runCleanups();
     throw e;
   }
+}
+
+/** `network connect --ip/--alias`: the parts of a connect request's EndpointConfig berth uses. */
+function endpointRequest(cfg: unknown): { ip?: string; aliases?: string[] } {
+  if (cfg === null || typeof cfg !== "object") return {};
+  const c = cfg as { IPAMConfig?: { IPv4Address?: unknown } | null; Aliases?: unknown };
+  const ip = c.IPAMConfig?.IPv4Address;
+  const aliases = Array.isArray(c.Aliases) ? c.Aliases.filter((a): a is string => typeof a === "string") : [];
+  return { ...(typeof ip === "string" && ip !== "" ? { ip } : {}), ...(aliases.length > 0 ? { aliases } : {}) };
 }

@@ -389,7 +389,7 @@ export class NetworkService {
    * Connects a running container to one more network: a new interface (eth1, eth2…) in its netns,
    * without a default route (the first network keeps it). Stopped containers are not supported yet.
    */
-  async connect(netRef: string, containerRef: string): Promise<void> {
+  async connect(netRef: string, containerRef: string, endpoint: { ip?: string; aliases?: string[] } = {}): Promise<void> {
     const n = this.lookup(netRef);
     const c = this.container(containerRef);
     if (n.driver !== "bridge") throw new ForbiddenError(`container cannot be disconnected from host network or connected to host network`);
@@ -404,10 +404,18 @@ export class NetworkService {
     while (used.has(`eth${k}`)) k++;
     const subnet = parseCidr(n.subnet);
     const gw = parseIp(n.gateway) ?? subnet.base + 1;
+    let wantIp: number | undefined;
+    if (endpoint.ip) {
+      wantIp = parseIp(endpoint.ip);
+      if (wantIp === undefined) throw new InvalidArgumentError(`invalid IPv4 address: ${endpoint.ip}`);
+      if (!contains(subnet, wantIp)) throw new InvalidArgumentError(`no configured subnet or ip-range contain the IP address ${endpoint.ip}`);
+    }
+    const aliases = (endpoint.aliases ?? []).filter((a) => a !== "");
     const ep = this.o.state.tx(() => {
       const taken = new Set(this.store.endpointsOf(n.id).map((e) => parseIp(e.ip) ?? 0));
-      const ip = allocateIp(subnet, n.ipRange ? parseCidr(n.ipRange) : undefined, gw, taken, `${n.name} (${n.id.slice(0, 12)})`);
-      const rec: EndpointRecord = { containerId: c.id, networkId: n.id, endpointId: newId(), ip: formatIp(ip), mac: macFor(ip), hostVeth: `veth${randomBytes(4).toString("hex").slice(0, 7)}`, ifname: `eth${k}`, netns, aliases: [], ports: [] };
+      if (wantIp !== undefined && (taken.has(wantIp) || wantIp === gw)) throw new ConflictError("Address already in use");
+      const ip = wantIp ?? allocateIp(subnet, n.ipRange ? parseCidr(n.ipRange) : undefined, gw, taken, `${n.name} (${n.id.slice(0, 12)})`);
+      const rec: EndpointRecord = { containerId: c.id, networkId: n.id, endpointId: newId(), ip: formatIp(ip), mac: macFor(ip), hostVeth: `veth${randomBytes(4).toString("hex").slice(0, 7)}`, ifname: `eth${k}`, netns, aliases, ports: [] };
       this.store.insertEndpoint(rec);
       return rec;
     });

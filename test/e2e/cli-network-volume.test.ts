@@ -141,9 +141,11 @@ test("berth volume and network commands", async (t) => {
   await t.test("network connect, disconnect, rm, prune", async () => {
     const run = await d.docker(["run", "-d", "--name", "nv-c2", "busybox", "sleep", "300"]);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(await berth(d, ["network", "connect", "--alias", "web", "nv-n1", "nv-c2"]), "");
+    assert.equal(await berth(d, ["network", "connect", "--ip", "10.131.0.77", "--alias", "web", "nv-n1", "nv-c2"]), "");
     const members = await berth(d, ["network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}", "nv-n1"]);
-    assert.match(members, /^nv-c2 10\.131\.0\.\d+\/24\n$/);
+    assert.equal(members, "nv-c2 10.131.0.77/24\n", "connect --ip gives the address asked for");
+    const aliases = await berth(d, ["inspect", "-f", '{{json (index .NetworkSettings.Networks "nv-n1").Aliases}}', "nv-c2"]);
+    assert.match(aliases, /"web"/, "connect --alias is kept");
     const again = await d.berth(["network", "connect", "nv-n1", "nv-c2"]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /^Error response from daemon: .*already exists/);
