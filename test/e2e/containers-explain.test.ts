@@ -4,14 +4,8 @@
  * /proc/self/fd (refused: such a path can reach a descriptor outside the container).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import * as path from "node:path";
-import { after, before, test } from "node:test";
-import { makeBusyboxArchive } from "../fixtures/busybox.js";
-import { startBerthd, type Berthd } from "../helpers/daemon.js";
-
-const fx = mkdtempSync("/tmp/berth-explain-fx-");
-const archive = path.join(fx, "explain.tar");
+import { test } from "node:test";
+import { loadedDaemon } from "../helpers/loaded-daemon.js";
 
 /** A minimal ELF64 header for aarch64 (e_machine 183): enough for the kernel to refuse it on amd64. */
 function foreignElf(): Buffer {
@@ -26,48 +20,37 @@ function foreignElf(): Buffer {
   return b;
 }
 
-before(() =>
-  makeBusyboxArchive(archive, {
-    tag: "explain:latest",
-    entries: [
-      { name: "crlf.sh", mode: 0o755, data: "#!/bin/sh\r\necho hi\r\n" },
-      { name: "foreign", mode: 0o755, data: foreignElf() },
-    ],
-  }),
-);
-after(() => rmSync(fx, { recursive: true, force: true }));
-
-let d: Berthd;
-before(async () => {
-  d = await startBerthd();
-  const r = await d.docker(["load", "-q", "-i", archive]);
-  assert.equal(r.code, 0, r.stderr);
+const ld = loadedDaemon({
+  tag: "explain:latest",
+  entries: [
+    { name: "crlf.sh", mode: 0o755, data: "#!/bin/sh\r\necho hi\r\n" },
+    { name: "foreign", mode: 0o755, data: foreignElf() },
+  ],
 });
-after(async () => d?.cleanup());
 
 test("a missing command exits 127 with docker's message, and --rm leaves nothing", async () => {
-  const r = await d.docker(["run", "--rm", "--pull=never", "explain", "no-such-cmd"]);
+  const r = await ld.d.docker(["run", "--rm", "--pull=never", "explain", "no-such-cmd"]);
   assert.equal(r.code, 127, r.stderr);
   assert.match(r.stderr, /exec: "no-such-cmd": executable file not found in \$PATH/);
-  assert.equal((await d.docker(["ps", "-aq"])).stdout.trim(), "");
+  assert.equal((await ld.d.docker(["ps", "-aq"])).stdout.trim(), "");
 });
 
 test("a script with CRLF line endings: the error names the carriage return", async () => {
-  const r = await d.docker(["run", "--rm", "--pull=never", "explain", "/crlf.sh"]);
+  const r = await ld.d.docker(["run", "--rm", "--pull=never", "explain", "/crlf.sh"]);
   assert.equal(r.code, 127, r.stderr);
   assert.match(r.stderr, /"#!\/bin\/sh" ends in a carriage return/);
 });
 
 test("a binary for another CPU: the error names both architectures", async () => {
-  const r = await d.docker(["run", "--rm", "--pull=never", "explain", "/foreign"]);
+  const r = await ld.d.docker(["run", "--rm", "--pull=never", "explain", "/foreign"]);
   assert.notEqual(r.code, 0);
   const want = process.arch === "arm64" ? "amd64" : "arm64";
   assert.match(r.stderr, new RegExp(`/foreign is built for ${want}, this host is`), r.stderr);
 });
 
 test("a working directory through /proc/self/fd is refused", async () => {
-  const r = await d.docker(["run", "--rm", "--pull=never", "-w", "/proc/self/fd/7", "explain", "pwd"]);
+  const r = await ld.d.docker(["run", "--rm", "--pull=never", "-w", "/proc/self/fd/7", "explain", "pwd"]);
   assert.notEqual(r.code, 0, r.stdout);
   assert.match(r.stderr, /working directory '\/proc\/self\/fd\/7' is invalid/);
-  assert.equal((await d.docker(["ps", "-aq"])).stdout.trim(), "", "the --rm container stayed behind");
+  assert.equal((await ld.d.docker(["ps", "-aq"])).stdout.trim(), "", "the --rm container stayed behind");
 });

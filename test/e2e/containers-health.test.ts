@@ -4,30 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import * as path from "node:path";
-import { after, before, test } from "node:test";
-import { makeBusyboxArchive } from "../fixtures/busybox.js";
-import { sleep, startBerthd, type Berthd } from "../helpers/daemon.js";
+import { test } from "node:test";
+import { sleep } from "../helpers/daemon.js";
+import { loadedDaemon } from "../helpers/loaded-daemon.js";
 
-const fx = mkdtempSync("/tmp/berth-health-fx-");
-const archive = path.join(fx, "busybox.tar");
-before(() => makeBusyboxArchive(archive, { tag: "busybox:latest" }));
-after(() => rmSync(fx, { recursive: true, force: true }));
-
-let d: Berthd;
-before(async () => {
-  d = await startBerthd();
-  const r = await d.docker(["load", "-q", "-i", archive]);
-  assert.equal(r.code, 0, r.stderr);
-});
-after(async () => d?.cleanup());
-
-async function ok(args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const ld = loadedDaemon();
+const ok = ld.ok;
 
 /** Polls inspect's health status until it equals `want` (bounded by ms). */
 async function healthBecomes(name: string, want: string, ms: number): Promise<string> {
@@ -42,7 +24,7 @@ async function healthBecomes(name: string, want: string, ms: number): Promise<st
 }
 
 test("a passing check turns healthy; ps shows it and the health filter finds it; events report it", async () => {
-  const events = spawn("docker", ["events", "--filter", "event=health_status", "--format", "{{.Action}} {{.Actor.Attributes.name}}"], { env: d.env, stdio: ["ignore", "pipe", "pipe"] });
+  const events = spawn("docker", ["events", "--filter", "event=health_status", "--format", "{{.Action}} {{.Actor.Attributes.name}}"], { env: ld.d.env, stdio: ["ignore", "pipe", "pipe"] });
   let evs = "";
   events.stdout.on("data", (c: Buffer) => (evs += c.toString()));
   try {

@@ -1,26 +1,12 @@
 /** `logs` formats through the docker CLI against berthd: fixed-width timestamps and --details attributes. */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import * as path from "node:path";
-import { after, before, test } from "node:test";
-import { makeBusyboxArchive } from "../fixtures/busybox.js";
-import { startBerthd, type Berthd } from "../helpers/daemon.js";
+import { test } from "node:test";
+import { loadedDaemon } from "../helpers/loaded-daemon.js";
 
-const fx = mkdtempSync("/tmp/berth-logs-fx-");
-const archive = path.join(fx, "busybox.tar");
-before(() => makeBusyboxArchive(archive, { tag: "busybox:latest" }));
-after(() => rmSync(fx, { recursive: true, force: true }));
-
-let d: Berthd;
-before(async () => {
-  d = await startBerthd();
-  const r = await d.docker(["load", "-q", "-i", archive]);
-  assert.equal(r.code, 0, r.stderr);
-});
-after(async () => d?.cleanup());
+const ld = loadedDaemon();
 
 async function ok(args: string[]): Promise<{ out: string; err: string }> {
-  const r = await d.docker(args);
+  const r = await ld.d.docker(args);
   assert.equal(r.code, 0, `docker ${args.join(" ")}: ${r.stderr}`);
   return { out: r.stdout, err: r.stderr };
 }

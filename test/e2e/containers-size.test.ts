@@ -1,29 +1,9 @@
 /** `ps -s`, `inspect -s` and `system df` count what a container wrote on top of its image. */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import * as path from "node:path";
-import { after, before, test } from "node:test";
-import { makeBusyboxArchive } from "../fixtures/busybox.js";
-import { startBerthd, type Berthd } from "../helpers/daemon.js";
+import { test } from "node:test";
+import { loadedDaemon } from "../helpers/loaded-daemon.js";
 
-const fx = mkdtempSync("/tmp/berth-size-fx-");
-const archive = path.join(fx, "busybox.tar");
-before(() => makeBusyboxArchive(archive, { tag: "busybox:latest" }));
-after(() => rmSync(fx, { recursive: true, force: true }));
-
-let d: Berthd;
-before(async () => {
-  d = await startBerthd();
-  const r = await d.docker(["load", "-q", "-i", archive]);
-  assert.equal(r.code, 0, r.stderr);
-});
-after(async () => d?.cleanup());
-
-async function ok(args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const { ok } = loadedDaemon();
 
 test("a container that wrote 2 MB shows it in ps -s, inspect -s and system df", async () => {
   await ok(["run", "--name", "writer", "busybox", "dd", "if=/dev/zero", "of=/blob", "bs=1024", "count=2048"]);
