@@ -323,6 +323,7 @@ export class ContainerService {
     const p = this.paths(id);
     const rootfs = path.join(p.bundleDir, "rootfs");
     const stateDir = this.stateDir(id);
+    let netReady: Promise<void> | undefined;
     const t0 = performance.now();
     const phases: Record<string, number> = {};
     const mark = (name: string): void => {
@@ -338,7 +339,9 @@ export class ContainerService {
       const problem = precheckExecutable(rootfs, [...(rec.config.Entrypoint ?? []), ...(rec.config.Cmd ?? [])], rec.config.Env ?? []);
       if (problem) throw new Error(problem.message);
       const userMounts = this.o.volumes ? await resolveMounts(id, rec.hostConfig, rec.config, rootfs, { volumes: this.o.volumes, dataRoot: this.o.dataRoot }) : undefined;
-      const netnsPath = await attachNetwork(this.o.network, rec, p);
+      const net = await attachNetwork(this.o.network, rec, p);
+      netReady = net.ready;
+      const netnsPath = net.netnsPath;
       mark("network");
       const spec = specInput(rec, { rootfs, hostsPath: p.hostsPath, hostnamePath: p.hostnamePath, resolvConfPath: p.resolvConfPath, ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}), ...(userMounts ? { userMounts } : {}) }, this.cgroupsPath(id));
       if (netnsPath) spec.namespaces.network = netnsPath;
@@ -359,6 +362,8 @@ export class ContainerService {
         stdinOnce: rec.config.StdinOnce === true,
       });
       mark("created");
+      await net.ready;
+      mark("plumbed");
       await this.attachPending(id);
       await this.o.runtime.start(id);
       mark("started");
@@ -383,6 +388,7 @@ export class ContainerService {
       rmSync(path.join(this.exitDir, id), { force: true });
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       await unmountRecursive(rootfs).catch(() => undefined);
+      await netReady?.catch(() => undefined); // plumbing still under way must finish before it is undone
       await this.o.network?.release(id).catch(() => undefined);
       const msg = e instanceof NetworkAttachError ? e.message : startErrorMessage(messageOf(e), path.basename(this.o.runtime.runtimeBinary));
       const fresh = this.store.get(id) ?? rec;
@@ -408,9 +414,12 @@ export class ContainerService {
     rmSync(path.join(this.exitDir, id), { force: true });
     if (!rec || (rec.status !== "running" && rec.status !== "paused" && rec.status !== "restarting")) return;
     const oom = await readOomKilled(this.stateDir(id), this.cgroupsPath(id)).catch(() => false);
-    await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
-    await this.o.network?.release(id).catch((e) => this.o.log.warn("network release failed", { id, err: messageOf(e) }));
-    await unmountRecursive(path.join(this.bundleDir(id), "rootfs")).catch(() => undefined);
+    // Independent teardown steps, side by side: each is mostly a wait on another process or the kernel.
+    await Promise.all([
+      this.o.runtime.delete(id, { force: true }).catch(() => undefined),
+      this.o.network?.release(id).catch((e) => this.o.log.warn("network release failed", { id, err: messageOf(e) })),
+      unmountRecursive(path.join(this.bundleDir(id), "rootfs")).catch(() => undefined),
+    ]);
     const ranMs = Date.now() - Date.parse(rec.state.StartedAt);
     const manually = this.stopping.has(id) || rec.state.ManuallyStopped === true;
     rec.status = "exited";

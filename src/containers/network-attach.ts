@@ -36,8 +36,12 @@ export function checkNetworkMode(net: NetworkService | undefined, mode: string |
  * Attaches the container to its network and rewrites its /etc/hosts with its address. Returns the
  * netns path the runtime must join, or undefined (host, none: the spec's own choice stands).
  */
-export async function attachNetwork(net: NetworkService | undefined, rec: ContainerRecord, paths: { hostsPath: string; resolvConfPath: string }): Promise<string | undefined> {
-  if (!net) return undefined;
+export async function attachNetwork(
+  net: NetworkService | undefined,
+  rec: ContainerRecord,
+  paths: { hostsPath: string; resolvConfPath: string },
+): Promise<{ netnsPath?: string; ready: Promise<void> }> {
+  if (!net) return { ready: Promise.resolve() };
   const hc = rec.hostConfig;
   const r = await net
     .attach({
@@ -54,7 +58,11 @@ export async function attachNetwork(net: NetworkService | undefined, rec: Contai
   if (r.ip) writeFileSync(paths.hostsPath, containerHosts(rec.config.Hostname ?? "", r.ip));
   // user networks: names resolve through the responder on the gateway (unless --dns was given)
   if (r.dns && !(hc.Dns && hc.Dns.length > 0)) writeFileSync(paths.resolvConfPath, containerResolvConf(hostResolv(), [r.dns], [...(hc.DnsOptions ?? []), "ndots:0"]));
-  return r.netnsPath;
+  const ready = (r.ready ?? Promise.resolve()).catch((e: unknown) => {
+    throw new NetworkAttachError(e);
+  });
+  ready.catch(() => undefined); // awaited by the caller before start
+  return { ...(r.netnsPath ? { netnsPath: r.netnsPath } : {}), ready };
 }
 
 export function networkSettingsOf(net: NetworkService | undefined, rec: ContainerRecord): NetworkSettings | undefined {

@@ -69,6 +69,12 @@ export interface AttachResult {
   ip: string;
   /** The nameserver for the container's resolv.conf (user networks: the gateway's responder). */
   dns?: string;
+  /**
+   * Resolves once the interfaces and rules are in place. The netns exists when attach() returns, so the
+   * runtime can create the container meanwhile; await this before the container starts (it rejects, with
+   * everything released, when plumbing failed).
+   */
+  ready?: Promise<void>;
 }
 
 const PREDEFINED = new Set(["bridge", "host", "none"]);
@@ -501,14 +507,24 @@ export class NetworkService {
         this.bridgesUp.add(net.bridge);
       }
       await createNetns(netns);
-      await plugVeth({ netns, bridge: net.bridge, hostVeth: ep.hostVeth, ifname: ep.ifname, mac: ep.mac, addressCidr: `${ep.ip}/${subnet.prefix}`, ...(net.internal ? {} : { gateway: net.gateway }) });
-      if (ports.length > 0) await this.syncRules();
     } catch (e) {
       await this.release(req.containerId).catch(() => undefined);
       throw e;
     }
-    this.emit("connect", net, { container: req.containerId });
-    return { netnsPath: netns, ip: ep.ip, ...(this.hasDns(net) ? { dns: net.gateway } : {}) };
+    // The veth and the rules go in while the runtime creates the container (both take a few ms of other
+    // processes); the container's process does not run before start, which waits for `ready`.
+    const ready = (async (): Promise<void> => {
+      try {
+        await plugVeth({ netns, bridge: net.bridge, hostVeth: ep.hostVeth, ifname: ep.ifname, mac: ep.mac, addressCidr: `${ep.ip}/${subnet.prefix}`, ...(net.internal ? {} : { gateway: net.gateway }) });
+        if (ports.length > 0) await this.syncRules();
+      } catch (e) {
+        await this.release(req.containerId).catch(() => undefined);
+        throw e;
+      }
+      this.emit("connect", net, { container: req.containerId });
+    })();
+    ready.catch(() => undefined); // handled by whoever awaits it; never an unhandled rejection
+    return { netnsPath: netns, ip: ep.ip, ...(this.hasDns(net) ? { dns: net.gateway } : {}), ready };
   }
 
   /** Remembers NetworkingConfig.EndpointsConfig from create (aliases, --ip); validated against the networks now. */

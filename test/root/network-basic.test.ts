@@ -79,13 +79,16 @@ test("IPAM: addresses come from the subnet/range, persist across service instanc
   await env.svc.init();
   await env.svc.create({ Name: "ipam", IPAM: { Config: [{ Subnet: "10.201.0.0/24", IPRange: "10.201.0.16/28" }] } });
   const a = await env.svc.attach({ containerId: "a".repeat(64), networkMode: "ipam", portBindings: null, publishAll: false, exposedPorts: null });
+  await a.ready; // plumbing finishes after attach() returns
   assert.equal(a.ip, "10.201.0.17");
   const again = env.reopen(); // a daemon restart: the allocation is in SQLite
   await again.init();
   const b = await again.attach({ containerId: "b".repeat(64), networkMode: "ipam", portBindings: null, publishAll: false, exposedPorts: null });
+  await b.ready; // plumbing finishes after attach() returns
   assert.equal(b.ip, "10.201.0.18");
   await again.release("a".repeat(64));
   const c = await again.attach({ containerId: "c".repeat(64), networkMode: "ipam", portBindings: null, publishAll: false, exposedPorts: null });
+  await c.ready; // plumbing finishes after attach() returns
   assert.equal(c.ip, "10.201.0.17", "a released address is reused");
   await assert.rejects(again.remove("ipam"), /has active endpoints/);
 });
@@ -97,6 +100,7 @@ test("bridge + veth + nft DNAT from 127.0.0.1 to a process in the netns; release
   const id = "d".repeat(64);
   const port = 20000 + Math.floor(Math.random() * 10000);
   const r = await env.svc.attach({ containerId: id, networkMode: "dp", portBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(port) }] }, publishAll: false, exposedPorts: null });
+  await r.ready; // plumbing finishes after attach() returns
   assert.equal(r.ip, "10.202.0.2");
   assert.ok(r.netnsPath && existsSync(r.netnsPath));
   const netns = r.netnsPath ?? "";
