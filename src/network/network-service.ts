@@ -574,9 +574,12 @@ export class NetworkService {
     const netns = this.netnsPath(containerId);
     if (eps.length === 0 && !existsSync(netns)) return;
     this.store.deleteEndpoints(containerId);
-    if (eps.some((e) => e.ports.length > 0)) await this.syncRules();
-    for (const e of eps) await deleteLink(e.hostVeth);
-    await removeNetns(netns);
+    // Rules, links and the netns are independent: undo them side by side.
+    await Promise.all([
+      eps.some((e) => e.ports.length > 0) ? this.syncRules() : Promise.resolve(),
+      ...eps.map((e) => deleteLink(e.hostVeth)),
+      removeNetns(netns),
+    ]);
     for (const e of eps) {
       const n = this.store.network(e.networkId);
       if (n) this.emit("disconnect", n, { container: containerId });

@@ -22,11 +22,16 @@ async function berth(d: Berthd, args: string[], input?: string): Promise<string>
   return r.stdout;
 }
 
+/** docker joins labels in Go's random map order ("b=2,a=1"): compare such lists sorted. */
+function sortLabelLists(s: string): string {
+  return s.replace(/[\w.-]+=[^,\s"\t]*(?:,[\w.-]+=[^,\s"\t]*)+/g, (m) => m.split(",").sort().join(","));
+}
+
 /** Runs the same command with both CLIs; stdout, stderr (program name aside) and exit code must agree. */
 async function same(d: Berthd, args: string[]): Promise<RunResult> {
   const b = await d.berth(args);
   const k = await d.docker(args);
-  assert.equal(b.stdout, k.stdout, `stdout of ${args.join(" ")}`);
+  assert.equal(sortLabelLists(b.stdout), sortLabelLists(k.stdout), `stdout of ${args.join(" ")}`);
   assert.equal(b.stderr.replaceAll("berth", "docker"), k.stderr, `stderr of ${args.join(" ")}`);
   assert.equal(b.code, k.code, `exit code of ${args.join(" ")}`);
   return b;
