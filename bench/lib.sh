@@ -64,9 +64,9 @@ bench_start() {
   trap bench_cleanup EXIT
   log "starting dockerd ($(dockerd --version)) and berthd in $W"
   dockerd --data-root "$W/docker/root" --exec-root "$W/docker/exec" -H "unix://$DSOCK" --pidfile "$W/docker.pid" \
-    --iptables=false --ip6tables=false --bridge=none >"$W/dockerd.log" 2>&1 &
+    ${DOCKERD_NET_ARGS---iptables=false --ip6tables=false --bridge=none} >"$W/dockerd.log" 2>&1 &
   DPID=$!
-  node "$BERTHD_JS" --data-root "$W/berth/root" --exec-root "$W/berth/exec" -H "unix://$BSOCK" \
+  node "$BERTHD_JS" --data-root "$W/berth/root" --exec-root "$W/berth/exec" -H "unix://$BSOCK" ${BERTHD_ARGS:-} \
     --allowed-registry 127.0.0.0/8 >"$W/berthd.log" 2>&1 &
   BPID=$!
   wait_ping "$DSOCK"

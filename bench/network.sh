@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# bench/network.sh — networking, Debian's docker.io (dockerd 20.10 with its bridge, iptables and
+# docker-proxy) vs berthd (bridge, nftables DNAT, no proxy), side by side in one run, inside a network
+# namespace of its own (nothing touches the host's links or firewall):
+#   1. what bridge networking adds to `run --rm busybox true` over `--network none` (hyperfine)
+#   2. throughput of 200 MB into a container: through a port published on 127.0.0.1 vs straight to the
+#      container's address (node sender, busybox `nc -l` receiving)
+# Goals (networking issue): published-port throughput ≥ 0.95× direct; bridge setup adds ≤ 15 ms to run.
+#
+#   sudo bench/network.sh           # NO_BUILD=1 to skip the build; RUNS=10 MB=200
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${BERTH_BENCH_NETNS:-}" ]; then
+  exec unshare -n -- env BERTH_BENCH_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+fi
+RUNS=${RUNS:-10}
+MB=${MB:-200}
+DOCKERD_NET_ARGS=""                                  # docker's defaults: docker0, iptables, userland proxy
+BERTHD_ARGS="--nft-table berth_bench --bridge-prefix bb"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_prereqs
+node out/test/fixtures/make-busybox.js /tmp/berth-bench-busybox.tar busybox:latest >/dev/null
+bench_start
+BEFORE_CLEANUP='for c in "$D" "$B"; do ids=$($c ps -aq 2>/dev/null); [ -n "$ids" ] && $c rm -f $ids >/dev/null 2>&1; done'
+$D load -q -i /tmp/berth-bench-busybox.tar >/dev/null
+$B load -q -i /tmp/berth-bench-busybox.tar >/dev/null
+
+log "run --rm: bridge vs --network none"
+hyperfine -N -r "$RUNS" -w 3 --export-json "$W/run.json" --style basic \
+  -n "dockerd: none" "$D run --rm --pull=never --network none busybox true" \
+  -n "dockerd: bridge" "$D run --rm --pull=never busybox true" \
+  -n "berthd: none" "$B run --rm --pull=never --network none busybox true" \
+  -n "berthd: bridge" "$B run --rm --pull=never busybox true" >&2
+
+# One receiver per measurement. nc's stdin must stay open (an EOF there would end the connection at
+# once); it counts what arrived, so a short transfer is caught.
+receive() { # $1 CLI, $2 port publish spec or "", prints the container id
+  $1 run -d --pull=never ${2:+-p $2} busybox sh -c 'tail -f /dev/null | nc -l -p 80 | wc -c > /tmp/got'
+}
+check_got() { # $1 CLI, $2 container: the receiver got all MB
+  local got=""
+  for _ in $(seq 1 50); do got=$($1 exec "$2" cat /tmp/got 2>/dev/null || true); [ -n "$got" ] && break; sleep 0.1; done
+  [ "$got" = "$((MB * 1024 * 1024))" ] || { echo "bench: the receiver got ${got:-nothing} of $((MB * 1024 * 1024)) bytes" >&2; exit 1; }
+}
+wait_listen() { # $1 CLI, $2 container
+  for _ in $(seq 1 50); do $1 exec "$2" sh -c 'netstat -ltn 2>/dev/null | grep -q ":80 "' && return 0; sleep 0.1; done
+}
+throughput() { # $1 CLI, $2 label: prints "published direct" in MB/s (medians of 3)
+  local pub=() dir=() c ip i
+  for i in 1 2 3; do
+    c=$(receive "$1" "127.0.0.1:18${i}80:80"); wait_listen "$1" "$c"
+    pub+=("$(node out/bench/tcp-send.js 127.0.0.1 "18${i}80" "$MB")"); check_got "$1" "$c"; $1 rm -f "$c" >/dev/null
+    c=$(receive "$1" ""); wait_listen "$1" "$c"
+    ip=$($1 inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
+    dir+=("$(node out/bench/tcp-send.js "$ip" 80 "$MB")"); check_got "$1" "$c"; $1 rm -f "$c" >/dev/null
+  done
+  printf '%s %s\n' "$(printf '%s\n' "${pub[@]}" | sort -n | sed -n 2p)" "$(printf '%s\n' "${dir[@]}" | sort -n | sed -n 2p)"
+}
+log "throughput, $MB MB: published port vs direct"
+read -r DPUB DDIR < <(throughput "$D" docker)
+read -r BPUB BDIR < <(throughput "$B" berth)
+
+header
+row "run --rm true, --network none (ms, median)" "$(printf %.0f "$(med run "dockerd: none")")" "$(printf %.0f "$(med run "berthd: none")")"
+row "run --rm true, default bridge (ms, median)" "$(printf %.0f "$(med run "dockerd: bridge")")" "$(printf %.0f "$(med run "berthd: bridge")")"
+row "bridge setup over none (ms)" "$(printf %.0f "$(echo "$(med run "dockerd: bridge") - $(med run "dockerd: none")" | bc)")" "$(printf %.0f "$(echo "$(med run "berthd: bridge") - $(med run "berthd: none")" | bc)")"
+row "published port on 127.0.0.1 (MB/s)" "$DPUB" "$BPUB"
+row "straight to the container (MB/s)" "$DDIR" "$BDIR"
+printf '%-48s %12s %12s\n' "published / direct (goal ≥ 0.95)" "$(ratio "$DPUB" "$DDIR")" "$(ratio "$BPUB" "$BDIR")"
