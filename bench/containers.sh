@@ -6,7 +6,8 @@
 #   3. `ps -a` with 200 created containers (same docker CLI against each daemon)
 #   4. RSS with 50 running containers: dockerd + containerd vs berthd (and both with their per-container
 #      monitors: containerd shims vs conmons)
-# Prints a table with berth/docker ratios (< 1 means berth is faster/smaller). Goals (containers issue):
+# Containers run with --network none on both sides (dockerd here has --bridge=none; bench/network.sh
+# measures networking). Prints a table with berth/docker ratios (< 1 means berth is faster/smaller). Goals (containers issue):
 # run ≤ 0.5× with the berth CLI and ≤ 0.4× with the docker CLI; 20 cycles ≤ 0.5×; ps -a ≤ 0.5×; RSS ≤ 0.5×.
 #
 #   sudo bench/containers.sh             # builds first; NO_BUILD=1 to skip; RUNS=10
@@ -24,14 +25,14 @@ $B load -q -i /tmp/berth-bench-busybox.tar >/dev/null
 
 log "run --rm busybox true"
 hyperfine -N -r "$RUNS" -w 2 --export-json "$W/run.json" --style basic \
-  -n "dockerd: docker run" "$D run --rm --pull=never busybox true" \
-  -n "berthd: docker run" "$B run --rm --pull=never busybox true" \
-  -n "berthd: berth run" "$BB run --rm --pull=never busybox true" >&2
+  -n "dockerd: docker run" "$D run --rm --pull=never --network none busybox true" \
+  -n "berthd: docker run" "$B run --rm --pull=never --network none busybox true" \
+  -n "berthd: berth run" "$BB run --rm --pull=never --network none busybox true" >&2
 
 cycle() { # $1 = CLI command line; 20 × create+start+wait+rm
   local i id
   for i in $(seq 1 20); do
-    id=$($1 create --pull=never busybox true)
+    id=$($1 create --pull=never --network none busybox true)
     $1 start "$id" >/dev/null
     $1 wait "$id" >/dev/null
     $1 rm "$id" >/dev/null
@@ -43,14 +44,14 @@ hyperfine --shell=bash -r "$(( (RUNS + 4) / 5 ))" --export-json "$W/cycle.json" 
   -n "dockerd: 20 cycles" "bash -c 'cycle \"$D\"'" -n "berthd: 20 cycles" "bash -c 'cycle \"$B\"'" >&2
 
 log "ps -a with 200 containers"
-for i in $(seq 1 200); do $D create --pull=never busybox true >/dev/null; $B create --pull=never busybox true >/dev/null; done
+for i in $(seq 1 200); do $D create --pull=never --network none busybox true >/dev/null; $B create --pull=never --network none busybox true >/dev/null; done
 hyperfine -N -r "$RUNS" -w 2 --export-json "$W/ps.json" --style basic \
   -n "dockerd: docker ps -a" "$D ps -a" -n "berthd: docker ps -a" "$B ps -a" -n "berthd: berth ps -a" "$BB ps -a" >&2
 $D rm $($D ps -aq) >/dev/null
 $B rm $($B ps -aq) >/dev/null
 
 log "RSS with 50 running containers"
-for i in $(seq 1 50); do $D run -d --pull=never busybox sleep 3600 >/dev/null; $B run -d --pull=never busybox sleep 3600 >/dev/null; done
+for i in $(seq 1 50); do $D run -d --pull=never --network none busybox sleep 3600 >/dev/null; $B run -d --pull=never --network none busybox sleep 3600 >/dev/null; done
 sleep 15
 RSS_D=$(tree_rss "$DPID") RSS_B=$(rss_kb "$BPID")
 RSS_DS=$(tree_rss "$DPID" deep)

@@ -1,4 +1,5 @@
 /** Network and endpoint rows (migration 0006). An endpoint row is the IPAM allocation of its address. */
+import type Database from "better-sqlite3";
 import type { StateDb } from "../state/index.js";
 
 export interface NetworkRecord {
@@ -104,18 +105,34 @@ function toEndpoint(r: EndpointRow): EndpointRecord {
 }
 
 export class NetworkStore {
+  // ps and inspect ask about every container: keep prepared statements, and the (short) network list
+  // until a network is added or removed.
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  private networkList: NetworkRecord[] | undefined;
+
   constructor(readonly state: StateDb) {}
 
+  private q(sql: string): Database.Statement<unknown[]> {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.state.db.prepare<unknown[]>(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   networks(): NetworkRecord[] {
-    return (this.state.db.prepare("SELECT * FROM networks ORDER BY created, name").all() as NetworkRow[]).map(toNetwork);
+    this.networkList ??= (this.q("SELECT * FROM networks ORDER BY created, name").all() as NetworkRow[]).map(toNetwork);
+    return this.networkList.map((n) => structuredClone(n));
   }
 
   network(id: string): NetworkRecord | undefined {
-    const r = this.state.db.prepare("SELECT * FROM networks WHERE id = ?").get(id) as NetworkRow | undefined;
+    const r = this.q("SELECT * FROM networks WHERE id = ?").get(id) as NetworkRow | undefined;
     return r ? toNetwork(r) : undefined;
   }
 
   insertNetwork(n: NetworkRecord): void {
+    this.networkList = undefined;
     this.state.db
       .prepare(
         "INSERT INTO networks (id, name, driver, bridge, subnet, gateway, ip_range, internal, attachable, labels, options, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -124,19 +141,20 @@ export class NetworkStore {
   }
 
   deleteNetwork(id: string): void {
-    this.state.db.prepare("DELETE FROM networks WHERE id = ?").run(id);
+    this.networkList = undefined;
+    this.q("DELETE FROM networks WHERE id = ?").run(id);
   }
 
   endpoints(): EndpointRecord[] {
-    return (this.state.db.prepare("SELECT * FROM network_endpoints").all() as EndpointRow[]).map(toEndpoint);
+    return (this.q("SELECT * FROM network_endpoints").all() as EndpointRow[]).map(toEndpoint);
   }
 
   endpointsOf(networkId: string): EndpointRecord[] {
-    return (this.state.db.prepare("SELECT * FROM network_endpoints WHERE network_id = ?").all(networkId) as EndpointRow[]).map(toEndpoint);
+    return (this.q("SELECT * FROM network_endpoints WHERE network_id = ?").all(networkId) as EndpointRow[]).map(toEndpoint);
   }
 
   endpointsFor(containerId: string): EndpointRecord[] {
-    return (this.state.db.prepare("SELECT * FROM network_endpoints WHERE container_id = ?").all(containerId) as EndpointRow[]).map(toEndpoint);
+    return (this.q("SELECT * FROM network_endpoints WHERE container_id = ?").all(containerId) as EndpointRow[]).map(toEndpoint);
   }
 
   insertEndpoint(e: EndpointRecord): void {
@@ -149,23 +167,23 @@ export class NetworkStore {
 
   /** NetworkingConfig.EndpointsConfig as given at create (aliases, --ip), by network name or id. */
   request(containerId: string): Record<string, EndpointRequest> {
-    const r = this.state.db.prepare("SELECT endpoints FROM network_requests WHERE container_id = ?").get(containerId) as { endpoints: string } | undefined;
+    const r = this.q("SELECT endpoints FROM network_requests WHERE container_id = ?").get(containerId) as { endpoints: string } | undefined;
     return r ? (JSON.parse(r.endpoints) as Record<string, EndpointRequest>) : {};
   }
 
   setRequest(containerId: string, endpoints: Record<string, EndpointRequest>): void {
-    this.state.db.prepare("INSERT OR REPLACE INTO network_requests (container_id, endpoints) VALUES (?, ?)").run(containerId, JSON.stringify(endpoints));
+    this.q("INSERT OR REPLACE INTO network_requests (container_id, endpoints) VALUES (?, ?)").run(containerId, JSON.stringify(endpoints));
   }
 
   deleteRequest(containerId: string): void {
-    this.state.db.prepare("DELETE FROM network_requests WHERE container_id = ?").run(containerId);
+    this.q("DELETE FROM network_requests WHERE container_id = ?").run(containerId);
   }
 
   deleteEndpoint(containerId: string, networkId: string): void {
-    this.state.db.prepare("DELETE FROM network_endpoints WHERE container_id = ? AND network_id = ?").run(containerId, networkId);
+    this.q("DELETE FROM network_endpoints WHERE container_id = ? AND network_id = ?").run(containerId, networkId);
   }
 
   deleteEndpoints(containerId: string): void {
-    this.state.db.prepare("DELETE FROM network_endpoints WHERE container_id = ?").run(containerId);
+    this.q("DELETE FROM network_endpoints WHERE container_id = ?").run(containerId);
   }
 }
