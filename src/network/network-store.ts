@@ -123,7 +123,7 @@ export class NetworkStore {
 
   networks(): NetworkRecord[] {
     this.networkList ??= (this.q("SELECT * FROM networks ORDER BY created, name").all() as NetworkRow[]).map(toNetwork);
-    return this.networkList.map((n) => structuredClone(n));
+    return [...this.networkList]; // records are read-only to callers; writes go through insert/delete
   }
 
   network(id: string): NetworkRecord | undefined {

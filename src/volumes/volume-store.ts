@@ -81,8 +81,11 @@ export class VolumeStore {
     });
   }
 
+  private refsStmt: ReturnType<StateDb["db"]["prepare"]> | undefined;
+
   refsOf(containerId: string): VolumeRef[] {
-    const rows = this.state.db.prepare("SELECT destination, volume FROM volume_refs WHERE container_id = ?").all(containerId) as { destination: string; volume: string }[];
+    this.refsStmt ??= this.state.db.prepare("SELECT destination, volume FROM volume_refs WHERE container_id = ?");
+    const rows = this.refsStmt.all(containerId) as { destination: string; volume: string }[];
     return rows.map((r) => ({ containerId, destination: r.destination, volume: r.volume }));
   }
 
