@@ -6,10 +6,10 @@
  */
 import type { Readable } from "node:stream";
 import { NoSuchImageError } from "../errdefs/index.js";
-import { chainIds, type ImageService, type LayerRecord } from "../images/index.js";
-import { applyLayerStream } from "../images/unpack.js";
+import type { ImageService, LayerRecord } from "../images/index.js";
+import { ingestLayer } from "../images/ingest-layer.js";
 import type { ContainerConfig, HistoryEntry, ImageConfig } from "../oci/index.js";
-import { MediaTypes, digestOf } from "../oci/index.js";
+import { digestOf } from "../oci/index.js";
 
 const EMPTY_TAR_DIGEST = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 
@@ -36,32 +36,15 @@ export async function writeImage(images: ImageService, o: WriteImageOptions): Pr
       const parentDiffIds = parent ? (parent.config.rootfs?.diff_ids ?? parent.layers.map((l) => l.diffId)) : [];
       const lease = core.leases.create({ op: "build" });
       try {
-        let diffId = "";
-        let blobSize = 0;
-        let unpacked: { size: number; chainId: string } | undefined;
-        if (o.layer) {
-          const writer = await core.content.writer();
-          const stream = o.layer;
-          try {
-            unpacked = await applyLayerStream(core, lease, {
-              stream,
-              ...(parent?.topChainId ? { parent: parent.topChainId } : {}),
-              sink: (c) => writer.write(c),
-              chainId: async () => {
-                const info = await writer.commit();
-                diffId = info.digest;
-                blobSize = info.size;
-                core.leases.add(lease, "content", info.digest);
-                return chainIds([...parentDiffIds, diffId]).at(-1) as string;
-              },
+        const layer = o.layer
+          ? await ingestLayer(core, lease, {
+              stream: o.layer,
+              parentDiffIds,
+              ...(parent?.topChainId ? { parentChainId: parent.topChainId } : {}),
               ...(o.signal ? { signal: o.signal } : {}),
-            });
-          } catch (err) {
-            await writer.abort().catch(() => undefined);
-            throw err;
-          }
-        }
-        const empty = !unpacked || diffId === EMPTY_TAR_DIGEST;
+            })
+          : undefined;
+        const empty = !layer || layer.diffId === EMPTY_TAR_DIGEST;
         const created = new Date().toISOString();
         const entry: HistoryEntry = { created, created_by: o.createdBy, ...(o.author ? { author: o.author } : {}), ...(empty ? { empty_layer: true } : {}) };
         const pc = parent?.config;
@@ -74,13 +57,11 @@ export async function writeImage(images: ImageService, o: WriteImageOptions): Pr
           created,
           history: [...(pc?.history ?? []), entry],
           os: pc?.os ?? o.platform.os,
-          rootfs: { type: "layers", diff_ids: empty ? [...parentDiffIds] : [...parentDiffIds, diffId] },
+          rootfs: { type: "layers", diff_ids: empty || !layer ? [...parentDiffIds] : [...parentDiffIds, layer.diffId] },
           ...((pc?.variant ?? (pc ? undefined : o.platform.variant)) ? { variant: pc?.variant ?? o.platform.variant } : {}),
         };
         const layers: LayerRecord[] = [...(parent?.layers ?? [])];
-        if (!empty && unpacked) {
-          layers.push({ diffId, chainId: unpacked.chainId, blobDigest: diffId, mediaType: MediaTypes.ociLayer, blobSize, size: unpacked.size });
-        }
+        if (!empty && layer) layers.push(layer);
         const raw = JSON.stringify(img);
         const cfg = await core.content.writeBytes(raw);
         core.leases.add(lease, "content", cfg.digest);

@@ -7,10 +7,10 @@ import { decompressGuarded } from "./bomb-guard.js";
 import type { Readable } from "node:stream";
 import { InvalidArgumentError } from "../errdefs/index.js";
 import type { ImageConfig } from "../oci/index.js";
-import { MediaTypes, digestOf, familiarize, parseNormalizedNamed, referenceString, tagNameOnly, validateTag } from "../oci/index.js";
+import { digestOf, familiarize, parseNormalizedNamed, referenceString, tagNameOnly, validateTag } from "../oci/index.js";
 import { applyChanges } from "./changes.js";
 import type { ImageCore } from "./core.js";
-import { applyLayerStream } from "./unpack.js";
+import { ingestLayer } from "./ingest-layer.js";
 
 export interface ImportOptions {
   repo?: string;
@@ -51,29 +51,7 @@ export async function importImage(core: ImageCore, body: Readable, opts: ImportO
     const lease = core.leases.create({ op: "import" });
     try {
       const { stream } = await decompressGuarded(body, "import");
-      const writer = await core.content.writer();
-      let diffId: string | undefined;
-      let blobSize = 0;
-      let res;
-      try {
-        res = await applyLayerStream(core, lease, {
-          stream,
-          sink: (c) => writer.write(c),
-          chainId: async () => {
-            const info = await writer.commit();
-            diffId = info.digest;
-            blobSize = info.size;
-            core.leases.add(lease, "content", info.digest);
-            return info.digest;
-          },
-          ...(signal ? { signal } : {}),
-        });
-      } catch (err) {
-        await writer.abort().catch(() => undefined);
-        throw err;
-      }
-      const layerDigest: string | undefined = diffId;
-      if (layerDigest === undefined) throw new Error("unreachable: layer committed without a digest");
+      const layer = await ingestLayer(core, lease, { stream, parentDiffIds: [], ...(signal ? { signal } : {}) });
       const created = new Date().toISOString();
       const img: ImageConfig = {
         architecture: platform.architecture,
@@ -82,7 +60,7 @@ export async function importImage(core: ImageCore, body: Readable, opts: ImportO
         created,
         history: [{ created, ...(opts.message ? { comment: opts.message } : {}) }],
         os: platform.os,
-        rootfs: { type: "layers", diff_ids: [layerDigest] },
+        rootfs: { type: "layers", diff_ids: [layer.diffId] },
         ...(platform.variant ? { variant: platform.variant } : {}),
       };
       const raw = JSON.stringify(img);
@@ -94,9 +72,7 @@ export async function importImage(core: ImageCore, body: Readable, opts: ImportO
           id,
           rawConfig: raw,
           config: img,
-          layers: [
-            { diffId: layerDigest, chainId: res.chainId, blobDigest: layerDigest, mediaType: MediaTypes.ociLayer, blobSize, size: res.size },
-          ],
+          layers: [layer],
         });
         if (target) core.store.setTag(target, id);
       });

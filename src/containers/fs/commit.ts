@@ -6,14 +6,13 @@
 import type { Readable } from "node:stream";
 import type { ImageCore } from "../../images/core.js";
 import { applyChanges } from "../../images/changes.js";
-import { chainIds } from "../../images/chain-id.js";
 import type { ImageService } from "../../images/image-service.js";
 import type { LayerRecord } from "../../images/image-record.js";
 import { tagTarget } from "../../images/import-image.js";
-import { applyLayerStream } from "../../images/unpack.js";
+import { ingestLayer } from "../../images/ingest-layer.js";
 import { NoSuchImageError } from "../../errdefs/index.js";
 import type { ContainerConfig, ImageConfig } from "../../oci/index.js";
-import { MediaTypes, digestOf, familiarize } from "../../oci/index.js";
+import { digestOf, familiarize } from "../../oci/index.js";
 
 /** sha256 of 1024 zero bytes: a tar with no entries (moby's layer.DigestSHA256EmptyTar). */
 export const EMPTY_TAR_DIGEST = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
@@ -48,29 +47,13 @@ async function commitWithCore(core: ImageCore, opts: CommitOptions): Promise<str
     const parentDiffIds = parent.config.rootfs?.diff_ids ?? parent.layers.map((l) => l.diffId);
     const lease = core.leases.create({ op: "commit" });
     try {
-      const writer = await core.content.writer();
-      let diffId = "";
-      let blobSize = 0;
-      let res;
-      try {
-        res = await applyLayerStream(core, lease, {
-          stream: opts.diff,
-          ...(parent.topChainId ? { parent: parent.topChainId } : {}),
-          sink: (c) => writer.write(c),
-          chainId: async () => {
-            const info = await writer.commit();
-            diffId = info.digest;
-            blobSize = info.size;
-            core.leases.add(lease, "content", info.digest);
-            return chainIds([...parentDiffIds, diffId]).at(-1) as string;
-          },
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        });
-      } catch (err) {
-        await writer.abort().catch(() => undefined);
-        throw err;
-      }
-      const empty = diffId === EMPTY_TAR_DIGEST;
+      const layer = await ingestLayer(core, lease, {
+        stream: opts.diff,
+        parentDiffIds,
+        ...(parent.topChainId ? { parentChainId: parent.topChainId } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      const empty = layer.diffId === EMPTY_TAR_DIGEST;
       const created = new Date().toISOString();
       const cmd = opts.config.Cmd ?? [];
       const img: ImageConfig = {
@@ -92,12 +75,11 @@ async function commitWithCore(core: ImageCore, opts: CommitOptions): Promise<str
           },
         ],
         os: parent.config.os ?? core.platform.os,
-        rootfs: { type: "layers", diff_ids: empty ? [...parentDiffIds] : [...parentDiffIds, diffId] },
+        rootfs: { type: "layers", diff_ids: empty ? [...parentDiffIds] : [...parentDiffIds, layer.diffId] },
         ...(parent.config.variant ? { variant: parent.config.variant } : {}),
       };
       const layers: LayerRecord[] = [...parent.layers];
-      if (!empty)
-        layers.push({ diffId, chainId: res.chainId, blobDigest: diffId, mediaType: MediaTypes.ociLayer, blobSize, size: res.size });
+      if (!empty) layers.push(layer);
       const raw = JSON.stringify(img);
       const cfg = await core.content.writeBytes(raw);
       core.leases.add(lease, "content", cfg.digest);
