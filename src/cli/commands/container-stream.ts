@@ -10,7 +10,7 @@ import type { CliContext } from "../context.js";
 import { DaemonError, parseHost, type EngineClient } from "../../client/engine-client.js";
 import { hijack } from "../../client/hijack.js";
 import { StdcopyDemuxer } from "../../client/stdcopy-demux.js";
-import { DEFAULT_DETACH_KEYS, EscapeProxy, detachKeyBytes } from "./exec.js";
+import { DEFAULT_DETACH_KEYS, EscapeProxy, detachKeyBytes } from "./detach-keys.js";
 
 export interface AttachRequest {
   stdin: boolean;

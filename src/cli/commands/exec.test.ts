@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import type { CliContext } from "../context.js";
 import { EngineClient } from "../../client/engine-client.js";
-import { EscapeProxy, detachKeyBytes, execConfig, run } from "./exec.js";
+import { EscapeProxy, detachKeyBytes } from "./detach-keys.js";
+import { execConfig, run } from "./exec.js";
 import { parseEnvFileText, readKVEnvStrings, validateEnv } from "./exec-env.js";
 
 test("execConfig mirrors docker's parseExec", () => {

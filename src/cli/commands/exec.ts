@@ -3,8 +3,6 @@
  * detached or hijack POST /exec/{id}/start and pump stdin/stdout/stderr; the exit status is the exec's
  * ExitCode from GET /exec/{id}/json (docker's 126/127 come from the daemon).
  */
-import { spawnSync } from "node:child_process";
-import type { Socket } from "node:net";
 import type { CliContext } from "../context.js";
 import { bool, list, str } from "../flags/parser.js";
 import type { FlagSpec, FlagValues } from "../flags/parser.js";
@@ -12,8 +10,9 @@ import type { ArgRule } from "../command.js";
 import type { ExecCreateRequest, ExecInspect } from "../../api/types/index.js";
 import { ConnectError, parseHost, type EngineClient } from "../../client/engine-client.js";
 import { hijack } from "../../client/hijack.js";
-import { StdcopyDemuxer } from "../../client/stdcopy-demux.js";
 import { StatusError } from "../cli-error.js";
+import { pumpStreams, type StreamEnd } from "./container-stream.js";
+import { DEFAULT_DETACH_KEYS, detachKeyBytes } from "./detach-keys.js";
 import { readKVEnvStrings, validateEnv } from "./exec-env.js";
 
 export const flags: FlagSpec[] = [
@@ -32,8 +31,6 @@ export const args: ArgRule = { kind: "min", n: 2 };
 export const interspersed = false;
 
 const USAGE = "[OPTIONS] CONTAINER COMMAND [ARG...]";
-export const DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q";
-
 /** docker's parseExec: the body of POST /containers/{id}/exec. */
 export function execConfig(cmd: string[], f: FlagValues, env: string[]): ExecCreateRequest {
   const detach = bool(f, "detach");
@@ -51,45 +48,6 @@ export function execConfig(cmd: string[], f: FlagValues, env: string[]): ExecCre
     Cmd: cmd,
   };
   return c;
-}
-
-/** docker's term.ToBytes: "ctrl-p,ctrl-q" → [16, 17]. */
-export function detachKeyBytes(keys: string): number[] {
-  const out: number[] = [];
-  for (const raw of keys.split(",")) {
-    const k = raw.trim();
-    if (k.length > 1 && k.toLowerCase().startsWith("ctrl-")) {
-      const c = k.slice(5).toLowerCase();
-      if (c.length === 1 && c >= "a" && c <= "z") out.push(c.charCodeAt(0) - 96);
-      else if (c.length === 1 && "@[\\]^_".includes(c)) out.push("@abcdefghijklmnopqrstuvwxyz[\\]^_".indexOf(c));
-      else throw new Error(`Unknown character: '${k}'`);
-    } else if (k.length === 1) out.push(k.charCodeAt(0));
-    else throw new Error(`Unknown character: '${k}'`);
-  }
-  return out;
-}
-
-/** Watches stdin for the detach sequence; bytes held back while a prefix matches are released on mismatch. */
-export class EscapeProxy {
-  private held: number[] = [];
-  constructor(private readonly keys: readonly number[]) {}
-
-  /** Returns the bytes to forward and whether the full sequence was typed. */
-  feed(chunk: Buffer): { forward: Buffer; detached: boolean } {
-    const out: number[] = [];
-    for (const b of chunk) {
-      if (this.keys.length > 0 && b === this.keys[this.held.length]) {
-        this.held.push(b);
-        if (this.held.length === this.keys.length) return { forward: Buffer.from(out), detached: true };
-        continue;
-      }
-      out.push(...this.held);
-      this.held = [];
-      if (this.keys.length > 0 && b === this.keys[0]) this.held.push(b);
-      else out.push(b);
-    }
-    return { forward: Buffer.from(out), detached: false };
-  }
 }
 
 function badFlag(ctx: CliContext, msg: string): number {
@@ -138,13 +96,12 @@ function consoleSize(ctx: CliContext): [number, number] {
 
 async function interactiveExec(ctx: CliContext, client: EngineClient, id: string, config: ExecCreateRequest): Promise<number> {
   const tty = config.Tty === true;
-  let keys: number[] = [];
+  const keys = config.DetachKeys !== undefined && config.DetachKeys !== "" ? config.DetachKeys : DEFAULT_DETACH_KEYS;
   if (config.AttachStdin === true && tty) {
-    const spec = config.DetachKeys !== undefined && config.DetachKeys !== "" ? config.DetachKeys : DEFAULT_DETACH_KEYS;
     try {
-      keys = detachKeyBytes(spec);
+      detachKeyBytes(keys);
     } catch {
-      throw new StatusError(`Invalid detach keys (${spec}) provided`, 1);
+      throw new StatusError(`Invalid detach keys (${keys}) provided`, 1);
     }
   }
   const path = `/v${await client.apiVersion()}/exec/${id}/start`;
@@ -161,9 +118,9 @@ async function interactiveExec(ctx: CliContext, client: EngineClient, id: string
     throw e;
   }
   const stopResize = tty && ctx.stdin.isTTY === true ? monitorSize(ctx, client, id) : undefined;
-  let result: "done" | "detached";
+  let result: StreamEnd;
   try {
-    result = await stream(ctx, hij.socket, hij.head, tty, config.AttachStdin === true, keys);
+    result = await pumpStreams(ctx, hij.socket, hij.head, { tty, stdin: config.AttachStdin === true, detachKeys: keys }).done;
   } finally {
     stopResize?.();
   }
@@ -200,69 +157,4 @@ function monitorSize(ctx: CliContext, client: EngineClient, id: string): () => v
   resize();
   out.on("resize", resize);
   return () => out.off("resize", resize);
-}
-
-/** Pumps the hijacked connection: output (raw for a TTY, else multiplexed) to stdout/stderr, stdin to the socket. */
-function stream(ctx: CliContext, socket: Socket, head: Buffer, tty: boolean, attachStdin: boolean, keys: number[]): Promise<"done" | "detached"> {
-  return new Promise((resolve, reject) => {
-    const stdin = attachStdin ? (ctx.stdin as NodeJS.ReadStream) : undefined;
-    const raw = stdin !== undefined && tty && stdin.isTTY === true;
-    let finished = false;
-    const cleanup = (): void => {
-      if (stdin !== undefined) {
-        stdin.off("data", onIn);
-        stdin.off("end", onInEnd);
-        if (raw) stdin.setRawMode(false);
-        stdin.pause();
-        if (stdin.isTTY !== true) stdin.destroy();
-      }
-    };
-    const finish = (r: "done" | "detached", err?: Error): void => {
-      if (finished) return;
-      finished = true;
-      cleanup();
-      socket.destroy();
-      if (err !== undefined) reject(err);
-      else resolve(r);
-    };
-    const demux = tty ? undefined : new StdcopyDemuxer({ stdout: (c) => ctx.stdout.write(c), stderr: (c) => ctx.stderr.write(c) });
-    const onOut = (c: Buffer): void => {
-      try {
-        if (demux !== undefined) demux.push(c);
-        else ctx.stdout.write(c);
-      } catch (e) {
-        finish("done", e as Error);
-      }
-    };
-    const proxy = new EscapeProxy(keys);
-    const onIn = (c: Buffer): void => {
-      if (keys.length > 0) {
-        const { forward, detached } = proxy.feed(c);
-        if (forward.length > 0) socket.write(forward);
-        if (detached) finish("detached");
-        return;
-      }
-      socket.write(c);
-    };
-    const onInEnd = (): void => {
-      if (!socket.destroyed) socket.end();
-    };
-    if (head.length > 0) onOut(head);
-    socket.on("data", onOut);
-    socket.on("end", () => finish("done"));
-    socket.on("close", () => finish("done"));
-    socket.on("error", (e) => finish("done", e));
-    socket.resume();
-    if (stdin !== undefined) {
-      if (raw) {
-        stdin.setRawMode(true);
-        // libuv's raw mode keeps output post-processing (\n → \r\n); docker's MakeRaw turns it off too.
-        // setRawMode(false) restores the saved settings, opost included.
-        spawnSync("stty", ["-opost"], { stdio: [stdin, "ignore", "ignore"] });
-      }
-      stdin.on("data", onIn);
-      stdin.on("end", onInEnd);
-      stdin.resume();
-    }
-  });
 }
