@@ -76,6 +76,16 @@ bench_start() {
   BB="env BERTH_HOST=unix://$BSOCK BERTH_NO_AUTOSTART=1 node $BERTH_CJS"
 }
 
+# bench_start, then the busybox image (from busybox-static) loaded into both daemons; containers left
+# behind are removed at cleanup.
+bench_start_with_busybox() {
+  node out/test/fixtures/make-busybox.js /tmp/berth-bench-busybox.tar busybox:latest >/dev/null
+  bench_start
+  BEFORE_CLEANUP='for c in "$D" "$B"; do ids=$($c ps -aq 2>/dev/null); [ -n "$ids" ] && $c rm -f $ids >/dev/null 2>&1; done'
+  $D load -q -i /tmp/berth-bench-busybox.tar >/dev/null
+  $B load -q -i /tmp/berth-bench-busybox.tar >/dev/null
+}
+
 med() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$W/$1.json"; }
 ratio() { printf "%.3f" "$(echo "scale=4; $1 / $2" | bc)"; }
 row() { printf '%-48s %12s %12s %8s\n' "$1" "$2" "$3" "$(ratio "$3" "$2")"; }

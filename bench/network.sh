@@ -20,11 +20,7 @@ BERTHD_ARGS="--nft-table berth_bench --bridge-prefix bb"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_prereqs
-node out/test/fixtures/make-busybox.js /tmp/berth-bench-busybox.tar busybox:latest >/dev/null
-bench_start
-BEFORE_CLEANUP='for c in "$D" "$B"; do ids=$($c ps -aq 2>/dev/null); [ -n "$ids" ] && $c rm -f $ids >/dev/null 2>&1; done'
-$D load -q -i /tmp/berth-bench-busybox.tar >/dev/null
-$B load -q -i /tmp/berth-bench-busybox.tar >/dev/null
+bench_start_with_busybox
 
 log "run --rm: bridge vs --network none"
 hyperfine -N -r "$RUNS" -w 3 --export-json "$W/run.json" --style basic \
