@@ -675,7 +675,7 @@ export class ContainerService {
     for (const s of f["status"] ?? []) {
       if (!["created", "restarting", "running", "removing", "paused", "exited", "dead"].includes(s)) throw new InvalidArgumentError(`invalid filter 'status=${s}'`);
     }
-    let recs = this.store.all().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+    let recs = this.store.allForRead().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || f["status"] !== undefined || f["exited"] !== undefined;
     if (!all) recs = recs.filter((r) => r.status === "running" || r.status === "paused" || r.status === "restarting");
     const byRef = (ref: string): ContainerRecord | undefined => {
@@ -701,11 +701,13 @@ export class ContainerService {
     });
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
     const now = Date.now();
+    const endpoints = this.o.network?.endpointsByContainer();
     return Promise.all(
       recs.map(async (r) => {
         const s = summaryView(r, now);
-        s.Ports = portsOf(this.o.network, r);
-        s.NetworkSettings = { Networks: networkSettingsOf(this.o.network, r)?.Networks ?? {} };
+        const eps = endpoints?.get(r.id) ?? [];
+        s.Ports = portsOf(this.o.network, r, eps);
+        s.NetworkSettings = { Networks: networkSettingsOf(this.o.network, r, eps)?.Networks ?? {} };
         if (this.o.volumes) s.Mounts = mountPoints(r.id, r.hostConfig, r.config, this.o.volumes);
         if (opts.size) {
           s.SizeRw = await this.sizeRw(r);

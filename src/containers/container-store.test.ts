@@ -41,3 +41,27 @@ test("container store: insert, lookup, rename, conflicts, delete", (t) => {
   assert.equal(s.get(a), undefined);
   assert.equal(s.all().length, 1);
 });
+
+test("container store: allForRead reuses parsed rows until they change", (t) => {
+  const state = StateDb.memory();
+  t.after(() => state.close());
+  const s = new ContainerStore(state);
+  const a = "a".repeat(64);
+  s.insert(rec(a, "/one"));
+  const first = s.allForRead()[0];
+  const again = s.allForRead()[0];
+  assert.ok(first && again);
+  assert.equal(again.config, first.config, "unchanged row: the parsed config is shared");
+  const r = s.lookup(a);
+  r.status = "exited";
+  r.state.ExitCode = 7;
+  s.update(r);
+  s.rename(a, "/two");
+  const changed = s.allForRead()[0];
+  assert.equal(changed?.status, "exited");
+  assert.equal(changed?.state.ExitCode, 7);
+  assert.equal(changed?.name, "/two");
+  assert.notEqual(changed?.state, first.state);
+  s.delete(a);
+  assert.deepEqual(s.allForRead(), []);
+});

@@ -126,6 +126,30 @@ export class ContainerStore {
     return (this.db.prepare("SELECT * FROM containers ORDER BY created DESC, rowid DESC").all() as Row[]).map(fromRow);
   }
 
+  /** Parsed JSON columns by container id, reused by allForRead() while a row's text is unchanged. */
+  private readonly parsed = new Map<string, { texts: [string, string, string]; rec: ContainerRecord }>();
+
+  /**
+   * Every record like all(), for callers that only read (`docker ps`): the parsed config, host config
+   * and state objects are shared between calls, so they must not be modified.
+   */
+  allForRead(): ContainerRecord[] {
+    const rows = this.db.prepare("SELECT * FROM containers ORDER BY created DESC, rowid DESC").all() as Row[];
+    const seen = new Set<string>();
+    const out = rows.map((r) => {
+      seen.add(r.id);
+      const hit = this.parsed.get(r.id);
+      if (hit && hit.texts[0] === r.config && hit.texts[1] === r.host_config && hit.texts[2] === r.state) {
+        return { ...hit.rec, id: r.id, name: r.name, image: r.image, imageId: r.image_id, status: r.status as ContainerStatus, restartCount: r.restart_count, created: r.created, snapshotKey: r.snapshot_key };
+      }
+      const rec = fromRow(r);
+      this.parsed.set(r.id, { texts: [r.config, r.host_config, r.state], rec });
+      return { ...rec };
+    });
+    if (this.parsed.size > seen.size) for (const id of this.parsed.keys()) if (!seen.has(id)) this.parsed.delete(id);
+    return out;
+  }
+
   /** Persists status/state/restartCount/config/hostConfig of an existing record. */
   update(rec: ContainerRecord): void {
     this.state.tx(() => {

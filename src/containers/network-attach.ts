@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { NetworkSettings, Port } from "../api/types/containers.js";
 import { BerthError, InvalidArgumentError } from "../errdefs/index.js";
-import type { NetworkService } from "../network/index.js";
+import type { EndpointRecord, NetworkService } from "../network/index.js";
 import type { ContainerRecord } from "./container-store.js";
 import { containerHosts, containerResolvConf } from "./etc-files.js";
 
@@ -65,12 +65,14 @@ export async function attachNetwork(
   return { ...(r.netnsPath ? { netnsPath: r.netnsPath } : {}), ready };
 }
 
-export function networkSettingsOf(net: NetworkService | undefined, rec: ContainerRecord): NetworkSettings | undefined {
-  return net?.settings(rec.id, rec.hostConfig.NetworkMode ?? "", rec.config.ExposedPorts);
+/** `eps`: the container's endpoints when the caller read them already (a whole list at once). */
+export function networkSettingsOf(net: NetworkService | undefined, rec: ContainerRecord, eps?: readonly EndpointRecord[]): NetworkSettings | undefined {
+  if (!net) return undefined;
+  return eps ? net.settings(rec.id, rec.hostConfig.NetworkMode ?? "", rec.config.ExposedPorts, eps) : net.settings(rec.id, rec.hostConfig.NetworkMode ?? "", rec.config.ExposedPorts);
 }
 
 /** `docker ps` PORTS column data. */
-export function portsOf(net: NetworkService | undefined, rec: ContainerRecord): Port[] {
+export function portsOf(net: NetworkService | undefined, rec: ContainerRecord, eps?: readonly EndpointRecord[]): Port[] {
   if (!net) return [];
-  return net.portsOf(rec.id).map((p) => ({ IP: p.hostIp || "0.0.0.0", PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto }));
+  return (eps ? net.portsOf(rec.id, eps) : net.portsOf(rec.id)).map((p) => ({ IP: p.hostIp || "0.0.0.0", PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto }));
 }

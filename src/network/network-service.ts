@@ -587,8 +587,12 @@ export class NetworkService {
   }
 
   /** inspect's NetworkSettings for a container (empty addresses when it has no endpoint). */
-  settings(containerId: string, networkMode: string, exposedPorts: Record<string, unknown> | null | undefined): NetworkSettings {
-    const eps = this.store.endpointsFor(containerId);
+  settings(
+    containerId: string,
+    networkMode: string,
+    exposedPorts: Record<string, unknown> | null | undefined,
+    eps: readonly EndpointRecord[] = this.store.endpointsFor(containerId),
+  ): NetworkSettings {
     const ports: Record<string, PortBinding[] | null> = {};
     const networks: Record<string, EndpointSettings> = {};
     let first: { e: EndpointRecord; n: NetworkRecord } | undefined;
@@ -644,8 +648,19 @@ export class NetworkService {
   }
 
   /** Published ports of a container (for `docker ps`). */
-  portsOf(containerId: string): PublishedPort[] {
-    return this.store.endpointsFor(containerId).flatMap((e) => e.ports);
+  portsOf(containerId: string, eps: readonly EndpointRecord[] = this.store.endpointsFor(containerId)): PublishedPort[] {
+    return eps.flatMap((e) => e.ports);
+  }
+
+  /** Every endpoint, grouped by container: one query for a whole `docker ps`. */
+  endpointsByContainer(): Map<string, EndpointRecord[]> {
+    const m = new Map<string, EndpointRecord[]>();
+    for (const e of this.store.endpoints()) {
+      const l = m.get(e.containerId);
+      if (l) l.push(e);
+      else m.set(e.containerId, [e]);
+    }
+    return m;
   }
 }
 
