@@ -39,7 +39,7 @@ import type { Snapshotter } from "../snapshots/index.js";
 import type { StateDb } from "../state/index.js";
 import type { Logger } from "../util/log.js";
 import { ContainerStore, emptyRunState, type ContainerRecord } from "./container-store.js";
-import { containerHosts, containerResolvConf } from "./etc-files.js";
+import { containerResolvConf } from "./etc-files.js";
 import { anySignal, detachFilter, parseDetachKeys } from "./detach-keys.js";
 import { ExecManager } from "./exec-manager.js";
 import { commitContainer, exportRootfs, getArchive, putArchive, resolveInRoot, statPath, type ContainerFs } from "./fs/index.js";
@@ -54,7 +54,7 @@ import { mountPoints, prepareMounts, resolveMounts, volumeExtraMounts } from "./
 import type { VolumeService } from "../volumes/index.js";
 import { validateHostConfig } from "./validate-host-config.js";
 import { inspectView, summaryView, type ContainerPaths } from "./views.js";
-import { attachNetwork, checkNetworkMode, NetworkAttachError, networkSettingsOf, portsOf } from "./network-attach.js";
+import { attachNetwork, checkNetworkMode, hostsFileOf, NetworkAttachError, networkSettingsOf, portsOf } from "./network-attach.js";
 import type { NetworkService } from "../network/index.js";
 
 // The Engine API's shapes, restated structurally: containers/ sits below api/ (api/backend.ts's
@@ -276,7 +276,7 @@ export class ContainerService {
       mkdirSync(path.join(b, "rootfs"), { recursive: true, mode: 0o711 });
       const p = this.paths(id);
       writeFileSync(p.hostnamePath, `${config.Hostname}\n`);
-      writeFileSync(p.hostsPath, containerHosts(config.Hostname ?? ""));
+      writeFileSync(p.hostsPath, hostsFileOf(this.o.network, { config, hostConfig: hc }));
       writeFileSync(p.resolvConfPath, containerResolvConf(readHostResolv(), hc.Dns, hc.DnsOptions));
       if (this.o.volumes) prepareMounts(id, hc, config, { volumes: this.o.volumes, dataRoot: this.o.dataRoot, lookupContainer: (r) => this.store.lookup(r) });
       this.o.network?.saveRequest(id, body.NetworkingConfig?.EndpointsConfig);

@@ -16,8 +16,32 @@ export function containerResolvConf(hostResolv: string, dns?: string[] | null, d
   return lines.join("\n") + "\n";
 }
 
-/** docker's default /etc/hosts for a container; `ip` is absent with no network (none/private netns). */
-export function containerHosts(hostname: string, ip?: string): string {
+/** One `--add-host` entry: "host:ip" (ip may be IPv6 or "host-gateway"). */
+export interface HostRecord {
+  host: string;
+  ip: string;
+}
+
+/**
+ * Parses HostConfig.ExtraHosts ("name:ip", split at the first colon as docker does). "host-gateway"
+ * becomes `hostGatewayIp` (the default bridge's gateway, an address of the host).
+ */
+export function extraHostRecords(extraHosts: readonly string[] | null | undefined, hostGatewayIp: string | undefined): HostRecord[] {
+  return (extraHosts ?? []).map((e) => {
+    const i = e.indexOf(":");
+    const host = e.slice(0, i);
+    const ip = e.slice(i + 1);
+    if (ip !== "host-gateway") return { host, ip };
+    if (hostGatewayIp === undefined || hostGatewayIp === "") throw new Error("unable to derive the IP value for host-gateway");
+    return { host, ip: hostGatewayIp };
+  });
+}
+
+/**
+ * docker's /etc/hosts for a container: the fixed lines, the `--add-host` entries, then the container's
+ * own address (absent with no network: none or a private netns).
+ */
+export function containerHosts(hostname: string, ip?: string, extra: readonly HostRecord[] = []): string {
   const lines = [
     "127.0.0.1\tlocalhost",
     "::1\tlocalhost ip6-localhost ip6-loopback",
@@ -26,6 +50,7 @@ export function containerHosts(hostname: string, ip?: string): string {
     "ff02::1\tip6-allnodes",
     "ff02::2\tip6-allrouters",
   ];
+  for (const r of extra) lines.push(`${r.ip}\t${r.host}`);
   if (ip) lines.push(`${ip}\t${hostname}`);
   return lines.join("\n") + "\n";
 }

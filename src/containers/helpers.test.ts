@@ -4,7 +4,7 @@ import { parseDetachKeys, DEFAULT_DETACH_KEYS } from "./detach-keys.js";
 import { humanDuration } from "../util/human-duration.js";
 import { generateName, nameInUseMessage, normalizeName } from "./names.js";
 import { mergeConfig } from "./merge-config.js";
-import { containerHosts, containerResolvConf } from "./etc-files.js";
+import { containerHosts, containerResolvConf, extraHostRecords } from "./etc-files.js";
 import { explainExecutable, hostArch } from "./explain-exec.js";
 
 test("detach keys", () => {
@@ -58,6 +58,14 @@ test("resolv.conf drops loopback nameservers; hosts has localhost", () => {
   assert.match(containerResolvConf("", ["1.1.1.1"]), /^nameserver 1\.1\.1\.1\n$/);
   assert.match(containerHosts("abc"), /^127\.0\.0\.1\tlocalhost$/m);
   assert.match(containerHosts("abc", "172.17.0.2"), /^172\.17\.0\.2\tabc$/m);
+});
+
+test("--add-host entries go before the container's own line; host-gateway is the bridge gateway", () => {
+  const extra = extraHostRecords(["db:10.1.2.3", "v6:::1", "gw:host-gateway"], "172.18.0.1");
+  assert.deepEqual(extra, [{ host: "db", ip: "10.1.2.3" }, { host: "v6", ip: "::1" }, { host: "gw", ip: "172.18.0.1" }]);
+  const lines = containerHosts("abc", "172.18.0.5", extra).trimEnd().split("\n");
+  assert.deepEqual(lines.slice(-4), ["10.1.2.3\tdb", "::1\tv6", "172.18.0.1\tgw", "172.18.0.5\tabc"]);
+  assert.throws(() => extraHostRecords(["gw:host-gateway"], undefined), /unable to derive the IP value for host-gateway/);
 });
 
 test("explainExecutable: foreign ELF and CRLF shebang", () => {

@@ -4,7 +4,7 @@ import type { NetworkSettings, Port } from "../api/types/containers.js";
 import { BerthError, InvalidArgumentError } from "../errdefs/index.js";
 import type { EndpointRecord, NetworkService } from "../network/index.js";
 import type { ContainerRecord } from "./container-store.js";
-import { containerHosts, containerResolvConf } from "./etc-files.js";
+import { containerHosts, containerResolvConf, extraHostRecords } from "./etc-files.js";
 
 function hostResolv(): string {
   try {
@@ -18,6 +18,24 @@ function hostResolv(): string {
 export class NetworkAttachError extends BerthError {
   constructor(cause: unknown) {
     super(cause instanceof BerthError ? cause.kind : "internal", cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/** The container's /etc/hosts: docker's fixed lines, its `--add-host` entries, and its address when it has one. */
+export function hostsFileOf(net: NetworkService | undefined, rec: Pick<ContainerRecord, "config" | "hostConfig">, ip?: string): string {
+  let gateway: string | undefined;
+  const extraHosts = rec.hostConfig.ExtraHosts ?? [];
+  if (extraHosts.some((e) => e.endsWith(":host-gateway"))) {
+    try {
+      gateway = net?.networkOf("bridge")?.gateway;
+    } catch {
+      gateway = undefined;
+    }
+  }
+  try {
+    return containerHosts(rec.config.Hostname ?? "", ip, extraHostRecords(extraHosts, gateway));
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
   }
 }
 
@@ -55,7 +73,7 @@ export async function attachNetwork(
     .catch((e: unknown) => {
       throw new NetworkAttachError(e);
     });
-  if (r.ip) writeFileSync(paths.hostsPath, containerHosts(rec.config.Hostname ?? "", r.ip));
+  if (r.ip) writeFileSync(paths.hostsPath, hostsFileOf(net, rec, r.ip));
   // user networks: names resolve through the responder on the gateway (unless --dns was given)
   if (r.dns && !(hc.Dns && hc.Dns.length > 0)) writeFileSync(paths.resolvConfPath, containerResolvConf(hostResolv(), [r.dns], [...(hc.DnsOptions ?? []), "ndots:0"]));
   const ready = (r.ready ?? Promise.resolve()).catch((e: unknown) => {

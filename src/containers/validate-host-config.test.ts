@@ -38,3 +38,9 @@ test("parseSize", () => {
   assert.equal(parseSize("1.5k"), 1536);
   assert.equal(parseSize("x"), undefined);
 });
+
+test("ExtraHosts needs name:ip with a real address or host-gateway", () => {
+  validateHostConfig({ ExtraHosts: ["a:1.2.3.4", "b:::1", "c:host-gateway"] });
+  rejects({ ExtraHosts: ["a:not-an-ip"] }, /^invalid IP address in add-host: "not-an-ip"$/);
+  rejects({ ExtraHosts: ["noip"] }, /^invalid IP address in add-host: ""$/);
+});

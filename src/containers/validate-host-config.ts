@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { InvalidArgumentError } from "../errdefs/index.js";
 import type { HostConfig } from "../api/types/containers.js";
 
@@ -6,6 +7,11 @@ const LOG_DRIVERS = new Set(["json-file", "local", "none", "k8s-file"]);
 
 /** Checks a create/update HostConfig the way dockerd does; throws InvalidArgumentError (400) with docker's wording. */
 export function validateHostConfig(hc: HostConfig): void {
+  for (const e of hc.ExtraHosts ?? []) {
+    const i = e.indexOf(":");
+    const ip = i > 0 ? e.slice(i + 1) : "";
+    if (i <= 0 || (ip !== "host-gateway" && isIP(ip) === 0)) throw new InvalidArgumentError(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
+  }
   if ((hc.Memory ?? 0) < 0) throw new InvalidArgumentError("invalid memory: value must not be negative");
   if (hc.Memory !== undefined && hc.Memory > 0 && hc.Memory < MIN_MEMORY) {
     throw new InvalidArgumentError("Minimum memory limit allowed is 6MB");

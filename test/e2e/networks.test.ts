@@ -145,6 +145,10 @@ test("-p 127.0.0.1:18080:80 reaches httpd through nftables DNAT; rules leave wit
   const inspectNet = await ok(d, ["network", "inspect", "-f", "{{range $k, $v := .Containers}}{{$k}} {{$v.Name}}{{end}}", "bridge"]);
   assert.equal(inspectNet, `${cid} web`);
 
+  // --add-host, with host-gateway = the default bridge's gateway, listed before the container's own line
+  const hosts = await ok(d, ["run", "--rm", "--add-host", "db:10.9.8.7", "--add-host", "gw:host-gateway", "busybox", "cat", "/etc/hosts"]);
+  assert.match(hosts, new RegExp(`^10\\.9\\.8\\.7\\tdb\\n${gw.replace(/\./g, "\\.")}\\tgw\\n\\d+\\.\\d+\\.\\d+\\.\\d+\\t\\w+$`, "m"));
+
   // a random host port on 127.0.0.1
   await ok(d, ["run", "-d", "--name", "web2", "-p", "127.0.0.1::80", "busybox", "sh", "-c", SERVE]);
   const mapped = await ok(d, ["port", "web2", "80"]);
