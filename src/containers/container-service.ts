@@ -53,6 +53,7 @@ import { sizeOption, specInput } from "./spec-input.js";
 import { mountPoints, prepareMounts, resolveMounts, volumeExtraMounts } from "./mounts.js";
 import type { VolumeService } from "../volumes/index.js";
 import { validateHostConfig } from "./validate-host-config.js";
+import { viewFilter } from "./list-filters.js";
 import { inspectView, summaryView, type ContainerPaths } from "./views.js";
 import { attachNetwork, checkNetworkMode, hostsFileOf, NetworkAttachError, networkSettingsOf, portsOf } from "./network-attach.js";
 import type { NetworkService } from "../network/index.js";
@@ -699,16 +700,21 @@ export class ContainerService {
       if (since && !(r.created > since.created)) return false;
       return true;
     });
-    if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
     const now = Date.now();
     const endpoints = this.o.network?.endpointsByContainer();
+    const byView = viewFilter(f);
+    let views = recs.map((r) => {
+      const s = summaryView(r, now);
+      const eps = endpoints?.get(r.id) ?? [];
+      s.Ports = portsOf(this.o.network, r, eps);
+      s.NetworkSettings = { Networks: networkSettingsOf(this.o.network, r, eps)?.Networks ?? {} };
+      if (this.o.volumes) s.Mounts = mountPoints(r.id, r.hostConfig, r.config, this.o.volumes);
+      return { r, s };
+    });
+    if (byView) views = views.filter(({ r, s }) => byView(s, { exposed: r.config.ExposedPorts, hostConfig: r.hostConfig }));
+    if (opts.limit !== undefined && opts.limit > 0) views = views.slice(0, opts.limit);
     return Promise.all(
-      recs.map(async (r) => {
-        const s = summaryView(r, now);
-        const eps = endpoints?.get(r.id) ?? [];
-        s.Ports = portsOf(this.o.network, r, eps);
-        s.NetworkSettings = { Networks: networkSettingsOf(this.o.network, r, eps)?.Networks ?? {} };
-        if (this.o.volumes) s.Mounts = mountPoints(r.id, r.hostConfig, r.config, this.o.volumes);
+      views.map(async ({ r, s }) => {
         if (opts.size) {
           s.SizeRw = await this.sizeRw(r);
           s.SizeRootFs = this.o.images.sizeOfImage(r.imageId) + s.SizeRw;

@@ -191,6 +191,8 @@ test("two containers on one user network reach each other; another network is is
   const ip2 = await ok(d, ["inspect", "-f", '{{(index .NetworkSettings.Networks "a-net").IPAddress}}', "c2"]);
   assert.equal(ip1, "10.124.0.2");
   assert.equal(ip2, "10.124.0.3");
+  assert.equal(await ok(d, ["ps", "--format", "{{.Names}}", "--filter", "network=a-net"]), "c2\nc1");
+  assert.equal(await ok(d, ["ps", "--format", "{{.Names}}", "--filter", "network=b-net"]), "c3");
   await ok(d, ["exec", "c2", "ping", "-c", "1", "-W", "2", ip1]);
   await ok(d, ["exec", "c1", "ping", "-c", "1", "-W", "2", ip2]);
   // names resolve through the responder on the gateway, only within the network

@@ -54,6 +54,16 @@ test("volumes with the docker CLI", async (t) => {
     const mp = await ok(d, ["volume", "inspect", "-f", "{{.Mountpoint}}", "data"]);
     assert.equal(mp, path.join(d.dataRoot, "volumes", "data", "_data"));
     assert.equal(readFileSync(path.join(mp, "f"), "utf8"), "hello\n");
+    // ps --filter volume= by name or destination; publish/expose by container port
+    const holder = await ok(d, ["create", "-v", "data:/d", "--expose", "9000", "-p", "127.0.0.1::7000", "busybox", "true"]);
+    const other = await ok(d, ["create", "busybox", "true"]);
+    const ids = async (f: string): Promise<string> => ok(d, ["ps", "-aq", "--no-trunc", "--filter", f]);
+    assert.equal(await ids("volume=data"), holder);
+    assert.equal(await ids("volume=/d"), holder);
+    assert.equal(await ids("expose=9000"), holder);
+    assert.equal(await ids("publish=7000/tcp"), holder);
+    assert.equal(await ids("publish=9000"), "");
+    await ok(d, ["rm", holder, other]);
   });
 
   await t.test("-v <dir>:/d shows host files inside and container writes on the host; :ro denies writes", async () => {
