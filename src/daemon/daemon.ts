@@ -202,7 +202,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
       resolveContainer: (ref) => {
         try {
           const r = containersRef?.store.lookup(ref);
-          return r ? { id: r.id, name: r.name, running: r.status === "running" || r.status === "paused" } : undefined;
+          return r ? { id: r.id, name: r.name, running: r.status === "running" || r.status === "paused", networkMode: r.hostConfig.NetworkMode ?? "" } : undefined;
         } catch {
           return undefined;
         }

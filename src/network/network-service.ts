@@ -51,6 +51,8 @@ export interface ContainerRef {
   id: string;
   name: string;
   running: boolean;
+  /** HostConfig.NetworkMode (for connecting a stopped container). */
+  networkMode?: string;
 }
 
 export interface AttachRequest extends PublishRequest {
@@ -392,8 +394,9 @@ export class NetworkService {
   }
 
   /**
-   * Connects a running container to one more network: a new interface (eth1, eth2…) in its netns,
-   * without a default route (the first network keeps it). Stopped containers are not supported yet.
+   * Connects a container to one more network. A running one gets a new interface (eth1, eth2…) in its
+   * netns, without a default route (the first network keeps it); a stopped one remembers the network and
+   * joins it at its next start, as docker does.
    */
   async connect(netRef: string, containerRef: string, endpoint: { ip?: string; aliases?: string[] } = {}): Promise<void> {
     const n = this.lookup(netRef);
@@ -401,27 +404,43 @@ export class NetworkService {
     if (n.driver !== "bridge") throw new ForbiddenError(`container cannot be disconnected from host network or connected to host network`);
     const eps = this.store.endpointsFor(c.id);
     const name = c.name.replace(/^\//, "");
-    if (eps.some((e) => e.networkId === n.id)) throw new ForbiddenError(`endpoint with name ${name} already exists in network ${n.name}`);
-    if (!c.running) throw new NotImplementedError("connecting a container that is not running is not supported by berth yet");
+    const exists = (): ForbiddenError => new ForbiddenError(`endpoint with name ${name} already exists in network ${n.name}`);
+    if (eps.some((e) => e.networkId === n.id)) throw exists();
+    const subnet = parseCidr(n.subnet);
+    if (endpoint.ip) {
+      const want = parseIp(endpoint.ip);
+      if (want === undefined) throw new InvalidArgumentError(`invalid IPv4 address: ${endpoint.ip}`);
+      if (!contains(subnet, want)) throw new InvalidArgumentError(`no configured subnet or ip-range contain the IP address ${endpoint.ip}`);
+    }
+    const aliases = (endpoint.aliases ?? []).filter((a) => a !== "");
+    if (!c.running) {
+      const mode = c.networkMode ?? "";
+      if (mode === "none") throw new ForbiddenError(`container cannot be connected to multiple networks with one of the networks in private (none) mode`);
+      if (mode === "host" || mode.startsWith("container:")) throw new ForbiddenError(`container sharing network namespace with another container or host cannot be connected to any other network`);
+      if (this.networkOf(mode)?.id === n.id || this.extraNetworks(c.id, mode).some((x) => x.n.id === n.id)) throw exists();
+      const req = this.store.request(c.id);
+      req[n.name] = { ...(endpoint.ip ? { IPAMConfig: { IPv4Address: endpoint.ip } } : {}), Aliases: aliases };
+      this.store.setRequest(c.id, req);
+      return;
+    }
     if (eps.length === 0) throw new ForbiddenError(`container cannot be connected to multiple networks with one of the networks in private (none) mode`);
-    const netns = eps[0]?.netns ?? this.netnsPath(c.id);
+    await this.addInterface(c.id, n, { ...(endpoint.ip ? { ip: endpoint.ip } : {}), aliases }, eps);
+  }
+
+  /** Plugs one more interface for `n` into the netns of a container that has `eps` already. */
+  private async addInterface(containerId: string, n: NetworkRecord, endpoint: { ip?: string; aliases: string[] }, eps: readonly EndpointRecord[]): Promise<void> {
+    const netns = eps[0]?.netns ?? this.netnsPath(containerId);
     const used = new Set(eps.map((e) => e.ifname));
     let k = 0;
     while (used.has(`eth${k}`)) k++;
     const subnet = parseCidr(n.subnet);
     const gw = parseIp(n.gateway) ?? subnet.base + 1;
-    let wantIp: number | undefined;
-    if (endpoint.ip) {
-      wantIp = parseIp(endpoint.ip);
-      if (wantIp === undefined) throw new InvalidArgumentError(`invalid IPv4 address: ${endpoint.ip}`);
-      if (!contains(subnet, wantIp)) throw new InvalidArgumentError(`no configured subnet or ip-range contain the IP address ${endpoint.ip}`);
-    }
-    const aliases = (endpoint.aliases ?? []).filter((a) => a !== "");
+    const wantIp = endpoint.ip ? parseIp(endpoint.ip) : undefined;
     const ep = this.o.state.tx(() => {
       const taken = new Set(this.store.endpointsOf(n.id).map((e) => parseIp(e.ip) ?? 0));
       if (wantIp !== undefined && (taken.has(wantIp) || wantIp === gw)) throw new ConflictError("Address already in use");
       const ip = wantIp ?? allocateIp(subnet, n.ipRange ? parseCidr(n.ipRange) : undefined, gw, taken, `${n.name} (${n.id.slice(0, 12)})`);
-      const rec: EndpointRecord = { containerId: c.id, networkId: n.id, endpointId: newId(), ip: formatIp(ip), mac: macFor(ip), hostVeth: `veth${randomBytes(4).toString("hex").slice(0, 7)}`, ifname: `eth${k}`, netns, aliases, ports: [] };
+      const rec: EndpointRecord = { containerId, networkId: n.id, endpointId: newId(), ip: formatIp(ip), mac: macFor(ip), hostVeth: `veth${randomBytes(4).toString("hex").slice(0, 7)}`, ifname: `eth${k}`, netns, aliases: endpoint.aliases, ports: [] };
       this.store.insertEndpoint(rec);
       return rec;
     });
@@ -432,10 +451,28 @@ export class NetworkService {
       }
       await plugVeth({ netns, bridge: n.bridge, hostVeth: ep.hostVeth, ifname: ep.ifname, mac: ep.mac, addressCidr: `${ep.ip}/${subnet.prefix}` });
     } catch (e) {
-      this.store.deleteEndpoint(c.id, n.id);
+      this.store.deleteEndpoint(containerId, n.id);
       throw e;
     }
-    this.emit("connect", n, { container: c.id });
+    this.emit("connect", n, { container: containerId });
+  }
+
+  /** Networks a container asked for besides its NetworkMode one (create's EndpointsConfig, connect while stopped). */
+  private extraNetworks(containerId: string, networkMode: string): { n: NetworkRecord; ip?: string; aliases: string[] }[] {
+    const primary = this.networkOf(networkMode);
+    const out: { n: NetworkRecord; ip?: string; aliases: string[] }[] = [];
+    for (const [key, r] of Object.entries(this.store.request(containerId))) {
+      let n: NetworkRecord;
+      try {
+        n = this.lookup(key === "default" ? "bridge" : key);
+      } catch {
+        continue; // removed since: docker fails the start; berth leaves the network out
+      }
+      if (n.id === primary?.id || n.driver !== "bridge" || out.some((x) => x.n.id === n.id)) continue;
+      const ip = r?.IPAMConfig?.IPv4Address;
+      out.push({ n, ...(ip ? { ip } : {}), aliases: (r?.Aliases ?? []).filter((a) => typeof a === "string" && a !== "") });
+    }
+    return out;
   }
 
   /** Removes a container's interface on one network (its published ports on it go too). */
@@ -444,6 +481,12 @@ export class NetworkService {
     const c = this.container(containerRef);
     if (n.driver !== "bridge") throw new ForbiddenError(`container cannot be disconnected from host network or connected to host network`);
     const ep = this.store.endpointsFor(c.id).find((e) => e.networkId === n.id);
+    if (!ep && !c.running && this.extraNetworks(c.id, c.networkMode ?? "").some((x) => x.n.id === n.id)) {
+      const req = this.store.request(c.id);
+      for (const k of Object.keys(req)) if (k === n.name || k === n.id || (k.length >= 12 && n.id.startsWith(k))) delete req[k];
+      this.store.setRequest(c.id, req);
+      return;
+    }
     if (!ep) throw new ForbiddenError(`container ${c.id} is not connected to network ${n.name}`);
     this.store.deleteEndpoint(c.id, n.id);
     await deleteLink(ep.hostVeth);
@@ -517,6 +560,9 @@ export class NetworkService {
       try {
         await plugVeth({ netns, bridge: net.bridge, hostVeth: ep.hostVeth, ifname: ep.ifname, mac: ep.mac, addressCidr: `${ep.ip}/${subnet.prefix}`, ...(net.internal ? {} : { gateway: net.gateway }) });
         if (ports.length > 0) await this.syncRules();
+        for (const x of this.extraNetworks(req.containerId, req.networkMode)) {
+          await this.addInterface(req.containerId, x.n, { ...(x.ip ? { ip: x.ip } : {}), aliases: x.aliases }, this.store.endpointsFor(req.containerId));
+        }
       } catch (e) {
         await this.release(req.containerId).catch(() => undefined);
         throw e;
@@ -627,7 +673,9 @@ export class NetworkService {
       const mode = networkMode === "" || networkMode === "default" ? "bridge" : networkMode;
       // not attached (created, stopped, host, none): docker still lists the network, without addresses
       const n = this.store.networks().find((x) => x.name === mode || x.id === mode);
-      if (n) networks[n.name] = { IPAMConfig: null, Links: null, Aliases: null, MacAddress: "", NetworkID: n.id, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null };
+      const blank = (x: NetworkRecord, aliases: string[] | null): EndpointSettings => ({ IPAMConfig: null, Links: null, Aliases: aliases, MacAddress: "", NetworkID: x.id, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null });
+      if (n) networks[n.name] = blank(n, null);
+      if (mode !== "none" && mode !== "host") for (const x of this.extraNetworks(containerId, networkMode)) networks[x.n.name] = blank(x.n, x.aliases.length > 0 ? x.aliases : null);
     }
     const onBridge = first?.n.name === "bridge";
     return {

@@ -166,17 +166,26 @@ export class NetworkStore {
   }
 
   /** NetworkingConfig.EndpointsConfig as given at create (aliases, --ip), by network name or id. */
+  /** Every container's request text, read once (a `docker ps` asks for each stopped container's). */
+  private requests: Map<string, string> | undefined;
+
   request(containerId: string): Record<string, EndpointRequest> {
-    const r = this.q("SELECT endpoints FROM network_requests WHERE container_id = ?").get(containerId) as { endpoints: string } | undefined;
-    return r ? (JSON.parse(r.endpoints) as Record<string, EndpointRequest>) : {};
+    this.requests ??= new Map(
+      (this.q("SELECT container_id, endpoints FROM network_requests").all() as { container_id: string; endpoints: string }[]).map((r) => [r.container_id, r.endpoints]),
+    );
+    const text = this.requests.get(containerId);
+    return text !== undefined ? (JSON.parse(text) as Record<string, EndpointRequest>) : {};
   }
 
   setRequest(containerId: string, endpoints: Record<string, EndpointRequest>): void {
-    this.q("INSERT OR REPLACE INTO network_requests (container_id, endpoints) VALUES (?, ?)").run(containerId, JSON.stringify(endpoints));
+    const text = JSON.stringify(endpoints);
+    this.q("INSERT OR REPLACE INTO network_requests (container_id, endpoints) VALUES (?, ?)").run(containerId, text);
+    this.requests?.set(containerId, text);
   }
 
   deleteRequest(containerId: string): void {
     this.q("DELETE FROM network_requests WHERE container_id = ?").run(containerId);
+    this.requests?.delete(containerId);
   }
 
   deleteEndpoint(containerId: string, networkId: string): void {

@@ -232,10 +232,24 @@ test("two containers on one user network reach each other; another network is is
   // stop releases the address; start takes one again
   await ok(d, ["stop", "-t", "1", "c1"]);
   assert.equal(await ok(d, ["inspect", "-f", '{{.NetworkSettings.IPAddress}}|{{(index .NetworkSettings.Networks "a-net").IPAddress}}|{{len .NetworkSettings.Networks}}', "c1"]), "||1");
+  // a stopped container can be connected: it joins the network at its next start (and can be disconnected before)
+  await ok(d, ["network", "connect", "--alias", "late", "b-net", "c1"]);
+  assert.equal(await ok(d, ["inspect", "-f", "{{len .NetworkSettings.Networks}}", "c1"]), "2");
+  assert.match((await d.docker(["network", "connect", "b-net", "c1"])).stderr, /already exists in network b-net/);
+  await ok(d, ["start", "c1"]);
+  const late = await ok(d, ["inspect", "-f", '{{(index .NetworkSettings.Networks "b-net").IPAddress}}', "c1"]);
+  assert.match(late, /^10\.125\.0\.\d+$/);
+  await ok(d, ["exec", "c3", "ping", "-c", "1", "-W", "2", "late"]);
+  await ok(d, ["stop", "-t", "1", "c1"]);
+  await ok(d, ["network", "disconnect", "b-net", "c1"]);
+  assert.equal(await ok(d, ["inspect", "-f", "{{len .NetworkSettings.Networks}}", "c1"]), "1");
+  const noneStopped = await d.docker(["create", "--network", "none", "--name", "c6", "busybox", "true"]);
+  assert.equal(noneStopped.code, 0);
+  assert.match((await d.docker(["network", "connect", "b-net", "c6"])).stderr, /private \(none\) mode/);
   const rmBusy = await d.docker(["network", "rm", "a-net"]);
   assert.notEqual(rmBusy.code, 0);
   assert.match(rmBusy.stderr, /active endpoints/);
-  await ok(d, ["rm", "-f", "c1", "c2", "c3", "c4", "c5"]);
+  await ok(d, ["rm", "-f", "c1", "c2", "c3", "c4", "c5", "c6"]);
   await ok(d, ["network", "rm", "a-net", "b-net"]);
 });
 
