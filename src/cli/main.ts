@@ -14,7 +14,7 @@ import { CLI_COMMIT, CLI_VERSION } from "./cli-version.js";
 const PROG = "berth";
 
 const globalFlags: FlagSpec[] = [
-  { long: "config", type: "string", usage: 'Location of client config files (default "/root/.berth")' },
+  { long: "config", type: "string", usage: 'Location of client config files (default "/root/.docker")' },
   { long: "debug", short: "D", type: "bool", usage: "Enable debug mode" },
   { long: "host", short: "H", type: "stringArray", valueName: "list", usage: "Daemon socket to connect to" },
   { long: "log-level", short: "l", type: "string", valueName: "string", usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: "info" },

@@ -199,7 +199,7 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
   const client = await ctx.client();
   let res: IncomingMessage;
   try {
-    res = await client.request("POST", `/build?${qs.toString()}`, { body: upload, headers: { "Content-Type": "application/x-tar" } });
+    res = await client.request("POST", `/build?${qs.toString()}`, { body: upload, headers: { "Content-Type": "application/x-tar", "X-Registry-Config": (await import("../registry-auth/cli-config.js")).registryConfigHeader(ctx) } });
   } catch (e) {
     upload.destroy();
     body.destroy();

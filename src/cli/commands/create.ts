@@ -28,9 +28,11 @@ function namedRef(image: string): Reference | undefined {
 
 async function pullImage(ctx: CliContext, client: EngineClient, ref: Reference, o: ContainerOptions): Promise<void> {
   const query: Record<string, string | undefined> = { fromImage: ref.name, tag: ref.digest ?? ref.tag, platform: o.platform };
-  const res = await client.request("POST", "/images/create", { query });
+  const { registryAuthHeader } = await import("../registry-auth/cli-config.js");
+  const res = await client.request("POST", "/images/create", { query, headers: { "X-Registry-Auth": registryAuthHeader(ctx, ref.domain) } });
   const out = o.quiet ? { write: (): boolean => true } : { write: (s: string): boolean => ctx.stderr.write(s) };
-  await displayJSONMessages(jsonLines<JSONMessage>(res), out, ctx.stderr.isTTY === true);
+  const tty = !o.quiet && ctx.stderr.isTTY === true;
+  await displayJSONMessages(jsonLines<JSONMessage>(res), out, tty, { width: tty ? ((ctx.stderr as { columns?: number }).columns ?? 200) : 200 });
 }
 
 const KNOWN_OS = new Set(["aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"]);
