@@ -139,6 +139,8 @@ export interface ContainersBackend {
   /** Log chunks already formatted (timestamps/details prefixes applied), tagged with their stream. */
   logs(ref: string, opts: LogsOptions, ctx: RequestContext): Promise<{ tty: boolean; chunks: AsyncIterable<{ stream: 1 | 2; data: Buffer }> }>;
   top(ref: string, opts: { psArgs?: string }, ctx: RequestContext): Promise<ContainerTopResponse>;
+  /** berth's own GET /containers/{id}/port-warnings: published ports that reset because the listener inside is on loopback only. */
+  portWarnings?(ref: string, ctx: RequestContext): Promise<string[]>;
   /** One sample when !stream; otherwise a sample per second until the signal aborts or the container is removed. */
   stats(ref: string, opts: { stream: boolean; oneShot: boolean }, ctx: RequestContext): AsyncIterable<ContainerStats>;
   pause(ref: string, ctx: RequestContext): Promise<void>;

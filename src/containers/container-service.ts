@@ -376,6 +376,7 @@ export class ContainerService {
       this.store.update(fresh);
       this.launching.delete(id);
       this.emit("start", fresh);
+      this.checkPortsLater(fresh);
       const early = this.earlyExits.get(id);
       if (early !== undefined) {
         this.earlyExits.delete(id);
@@ -659,6 +660,29 @@ export class ContainerService {
       this.waiters.set(rec.id, list);
     });
     return { result };
+  }
+
+  /** Published TCP ports whose listener inside is bound to loopback only (docker would just reset them). */
+  async portWarnings(ref: string, _ctx: RequestContext): Promise<string[]> {
+    const rec = this.store.lookup(ref);
+    if (!this.o.network || !this.isRunning(rec)) return [];
+    return this.o.network.explainPorts(rec.id, rec.state.Pid);
+  }
+
+  /** A few seconds after start, says in the daemon log when a published port can only reset. */
+  private checkPortsLater(rec: ContainerRecord): void {
+    const net = this.o.network;
+    if (!net || !net.portsOf(rec.id).some((p) => p.proto === "tcp")) return;
+    setTimeout(() => {
+      const now = this.store.get(rec.id);
+      if (!now || now.status !== "running" || now.state.Pid !== rec.state.Pid) return;
+      void net
+        .explainPorts(rec.id, now.state.Pid)
+        .then((msgs) => {
+          for (const m of msgs) this.o.log.warn(m, { container: rec.id.slice(0, 12), name: rec.name.replace(/^\//, "") });
+        })
+        .catch(() => undefined);
+    }, 3_000).unref();
   }
 
   // ---- queries --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { withHostLock } from "./host-lock.js";
 import { allocateIp, defaultPool, pickSubnet } from "./ipam.js";
 import { DnsResponder } from "./dns-responder.js";
 import { createNetns, deleteLink, enableForwarding, ensureBridge, hostRoutes, listBridges, plugVeth, removeNetns } from "./links.js";
+import { explainLoopbackListeners, listenersOf } from "./listeners.js";
 import { NetworkStore, type EndpointRecord, type EndpointRequest, type NetworkRecord, type PublishedPort } from "./network-store.js";
 import { applyRuleset, type Ruleset } from "./nft-ruleset.js";
 import { resolvePorts, type PublishRequest } from "./port-bindings.js";
@@ -698,6 +699,16 @@ export class NetworkService {
   /** Published ports of a container (for `docker ps`). */
   portsOf(containerId: string, eps: readonly EndpointRecord[] = this.store.endpointsFor(containerId)): PublishedPort[] {
     return eps.flatMap((e) => e.ports);
+  }
+
+  /**
+   * Sentences explaining published TCP ports that will reset because the process inside (its netns seen
+   * through `pid`) listens on loopback only. Empty when all is well or nothing listens yet.
+   */
+  async explainPorts(containerId: string, pid: number): Promise<string[]> {
+    const ports = this.portsOf(containerId).filter((p) => p.proto === "tcp");
+    if (ports.length === 0 || pid <= 0) return [];
+    return explainLoopbackListeners(await listenersOf(pid), ports);
   }
 
   /** Every endpoint, grouped by container: one query for a whole `docker ps`. */

@@ -145,6 +145,19 @@ test("-p 127.0.0.1:18080:80 reaches httpd through nftables DNAT; rules leave wit
   const inspectNet = await ok(d, ["network", "inspect", "-f", "{{range $k, $v := .Containers}}{{$k}} {{$v.Name}}{{end}}", "bridge"]);
   assert.equal(inspectNet, `${cid} web`);
 
+  // a listener bound to 127.0.0.1 inside cannot answer a published port: the berth CLI's `port` says why
+  await ok(d, ["run", "-d", "--name", "lo-only", "-p", "127.0.0.1:18081:80", "busybox", "sh", "-c", "mkdir -p /w && exec httpd -f -p 127.0.0.1:80 -h /w"]);
+  let warned = "";
+  for (let i = 0; i < 50 && !warned.includes("WARNING"); i++) {
+    const pr = await d.berth(["port", "lo-only"]);
+    assert.equal(pr.stdout.trim(), "80/tcp -> 127.0.0.1:18081");
+    warned = pr.stderr;
+    if (!warned.includes("WARNING")) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(warned, /WARNING: port 80\/tcp is published on 127\.0\.0\.1:18081, but the process inside listens on 127\.0\.0\.1:80 only/);
+  assert.equal((await d.berth(["port", "web"])).stderr, "", "a listener on all addresses gets no warning");
+  await ok(d, ["rm", "-f", "lo-only"]);
+
   // --add-host, with host-gateway = the default bridge's gateway, listed before the container's own line
   const hosts = await ok(d, ["run", "--rm", "--add-host", "db:10.9.8.7", "--add-host", "gw:host-gateway", "busybox", "cat", "/etc/hosts"]);
   assert.match(hosts, new RegExp(`^10\\.9\\.8\\.7\\tdb\\n${gw.replace(/\./g, "\\.")}\\tgw\\n\\d+\\.\\d+\\.\\d+\\.\\d+\\t\\w+$`, "m"));

@@ -218,6 +218,9 @@ export function registerContainerRoutes(r: Router, backend: Backend): void {
     const ps = req.query.get("ps_args");
     sendJson(res, 200, await cs.top(req.params[0] ?? "", ps ? { psArgs: ps } : {}, req.ctx));
   });
+  r.get(`/containers/${id}/port-warnings`, async (req, res) => {
+    sendJson(res, 200, { Warnings: cs.portWarnings ? await cs.portWarnings(req.params[0] ?? "", req.ctx) : [] });
+  });
   r.get(`/containers/${id}/stats`, async (req, res) => {
     const stream = boolParamOr(req.query, "stream", true);
     const it = cs.stats(req.params[0] ?? "", { stream, oneShot: boolParam(req.query, "one-shot") }, req.ctx);

@@ -35,6 +35,16 @@ export function renderPorts(ports: Record<string, PortBinding[] | null> | null |
   return out;
 }
 
+/** berthd explains ports that can only reset (listener on loopback inside); other daemons lack the endpoint. */
+async function warnLoopbackListeners(ctx: CliContext, client: Awaited<ReturnType<CliContext["client"]>>, name: string): Promise<void> {
+  try {
+    const r = await client.json<{ Warnings?: string[] }>("GET", `/containers/${encodeURIComponent(name)}/port-warnings`);
+    for (const w of r.Warnings ?? []) ctx.err(`WARNING: ${w}\n`);
+  } catch {
+    // not berthd, or the container went away: nothing to add
+  }
+}
+
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const [name = "", filter] = argv;
   const client = await ctx.client();
@@ -47,6 +57,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       return 1;
     }
     ctx.out(text);
+    await warnLoopbackListeners(ctx, client, name);
   } catch (e) {
     if (!(e instanceof Error)) throw e;
     ctx.err(`${e.name === "DaemonError" ? `Error response from daemon: ${e.message}` : e.message}\n`);
