@@ -320,7 +320,7 @@ export function mountPoints(containerId: string, hc: HostConfig, cfg: Pick<Conta
   } catch {
     return [];
   }
-  if (plan.length === 0) return []; // most containers: no lookup at all (ps asks for every container)
+  if (plan.length === 0 && !(hc.VolumesFrom && hc.VolumesFrom.length > 0)) return []; // most containers: no lookup at all (ps asks for every container)
   const refs = new Map(volumes.refsOf(containerId).map((r) => [r.destination, r.volume]));
   const out: MountPoint[] = [];
   for (const p of plan) {

@@ -236,6 +236,9 @@ test("volumes with the docker CLI", async (t) => {
     const name = await ok(d, ["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", "vsrc"]);
     assert.match(name, /^[0-9a-f]{64}$/);
     assert.equal(await ok(d, ["run", "--rm", "--volumes-from", "vsrc", "busybox", "cat", "/data/more.txt"]), "more");
+    const heir = await ok(d, ["create", "--volumes-from", "vsrc:ro", "busybox", "true"]);
+    assert.equal(await ok(d, ["inspect", "-f", "{{range .Mounts}}{{.Name}} {{.Destination}} {{.RW}}{{end}}", heir]), `${name} /data false`);
+    await ok(d, ["rm", heir]);
     const r = await d.docker(["run", "--rm", "--volumes-from", "vsrc:ro", "busybox", "touch", "/data/x"]);
     assert.notEqual(r.code, 0);
     // cp out of and into a path on the volume
