@@ -5,6 +5,7 @@
  * owners/modes/mtimes/xattrs restored (never trusted.overlay.* from a tar). Whiteouts are written
  * for overlayfs or applied by deletion (see ApplyTarget in snapshots/snapshotter.ts).
  */
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -40,6 +41,8 @@ export interface ApplyOptions {
   sameOwner?: boolean;
   /** Non-fatal problems (an xattr the filesystem refuses, a skipped overlay xattr). */
   onWarning?: (message: string) => void;
+  /** Called with each regular file's path and the sha256 of its content, hashed as it is written. */
+  onFileDigest?: (path: string, sha256: Buffer) => void;
 }
 
 export interface ApplyResult {
@@ -94,12 +97,15 @@ async function writeFile(ctx: Ctx, comps: Components, e: TarEntry): Promise<void
   ctx.root.clear(comps, false);
   // Synchronous calls on one fd: a thread-pool round trip per call would cost more than the work.
   const fd = openSync(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const hash = ctx.opts.onFileDigest ? createHash("sha256") : undefined;
   try {
     for await (const chunk of e.body()) {
       checkAbort(ctx.opts.signal);
+      hash?.update(chunk);
       let off = 0;
       while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
     }
+    if (hash) ctx.opts.onFileDigest?.(p.toString(), hash.digest());
     if (ctx.sameOwner) fchownSync(fd, e.uid, e.gid);
     fchmodSync(fd, e.mode);
     applyXattrs(ctx, p, e);

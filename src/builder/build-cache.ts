@@ -34,20 +34,27 @@ export function cacheKeyOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex");
 }
 
+const LAST_USED_PRECISION_MS = 60_000;
+
 export class BuildCache {
   constructor(private readonly state: StateDb, private readonly imageExists: (id: string) => boolean) {}
 
   /** The cached image for the step, if any and still present (a stale row is dropped). */
   get(parent: string, key: string): string | undefined {
-    const r = this.state.db.prepare("SELECT image_id FROM build_cache WHERE parent = ? AND cache_key = ?").get(parent, key) as
-      | { image_id: string }
+    const r = this.state.db.prepare("SELECT image_id, last_used FROM build_cache WHERE parent = ? AND cache_key = ?").get(parent, key) as
+      | { image_id: string; last_used: string }
       | undefined;
     if (!r) return undefined;
     if (!this.imageExists(r.image_id)) {
       this.state.db.prepare("DELETE FROM build_cache WHERE parent = ? AND cache_key = ?").run(parent, key);
       return undefined;
     }
-    this.state.db.prepare("UPDATE build_cache SET last_used = ? WHERE parent = ? AND cache_key = ?").run(new Date().toISOString(), parent, key);
+    // Each write is a synced transaction (milliseconds); last-used time only needs minute precision
+    // for `builder prune --filter until=`, so a hit within the last minute leaves the row alone.
+    const now = Date.now();
+    if (!(now - Date.parse(r.last_used) < LAST_USED_PRECISION_MS)) {
+      this.state.db.prepare("UPDATE build_cache SET last_used = ? WHERE parent = ? AND cache_key = ?").run(new Date(now).toISOString(), parent, key);
+    }
     return r.image_id;
   }
 

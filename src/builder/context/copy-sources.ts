@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { resolveInRoot } from "../../containers/fs/index.js";
 import { InvalidArgumentError, errnoCode } from "../../errdefs/index.js";
 import { goCleanPath, goPathMatch, hasGoMeta } from "../../util/ignore-matcher.js";
+import { knownDigest } from "./file-digests.js";
 
 export interface SourceEntry {
   /** Host path of the source (final symlink resolved inside the context). */
@@ -120,6 +121,7 @@ export async function resolveSources(
 
 const SMALL_FILE = 1024 * 1024;
 
+
 /** Hashes a file's content into h (small files in one read: a stream per file costs more than the hashing). */
 async function hashFile(h: Hash, p: string, size: number): Promise<void> {
   const fh = createHash("sha256");
@@ -150,7 +152,9 @@ async function hashTree(h: Hash, host: string, name: string, st: Stats): Promise
     }
   } else if (st.isFile()) {
     record(h, ["f", name, mode, st.uid, st.gid, st.size]);
-    await hashFile(h, host, st.size);
+    const known = knownDigest(host, st);
+    if (known) h.update(known);
+    else await hashFile(h, host, st.size);
   } else {
     const kind = st.isFIFO() ? "p" : st.isCharacterDevice() ? "c" : st.isBlockDevice() ? "b" : "s";
     record(h, [kind, name, mode, st.uid, st.gid, st.rdev]);

@@ -15,13 +15,14 @@
  * when the patterns exclude them (so `COPY . /x` does not copy them); everything else the patterns
  * exclude is removed too.
  */
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { applyLayer, decompress } from "../../archive/index.js";
 import { resolveInRoot } from "../../containers/fs/index.js";
 import { CanceledError, InvalidArgumentError, errnoCode } from "../../errdefs/index.js";
 import { IgnoreMatcher, goCleanPath, parseDockerignore } from "../../util/ignore-matcher.js";
+import { recordContextDigests } from "./file-digests.js";
 
 export interface ExtractContextResult {
   dockerfileText: string;
@@ -85,6 +86,14 @@ async function readAll(s: AsyncIterable<Buffer>, limit: number): Promise<Buffer>
   return Buffer.concat(parts);
 }
 
+function lstatOrNull(p: string): Stats | null {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
+}
+
 /** The clean context-relative form of a path given by the client ("" for the root). */
 function contextRel(p: string): string {
   const c = goCleanPath("/" + p.replace(/\\/g, "/"));
@@ -137,10 +146,10 @@ function applyIgnore(destDir: string, pm: IgnoreMatcher, keep: ReadonlySet<strin
 }
 
 /** Extracts the (decompressed) body into destDir: a tar, or else the Dockerfile itself. */
-async function unpack(stream: Readable, destDir: string, dfRel: string, signal: AbortSignal | undefined): Promise<void> {
+async function unpack(stream: Readable, destDir: string, dfRel: string, signal: AbortSignal | undefined, onFileDigest?: (p: string, d: Buffer) => void): Promise<void> {
   const { head, all } = await peekStream(stream, 512);
   if (head.length === 0 || isTarHeader(head)) {
-    await applyLayer(all, destDir, { whiteouts: "delete", signal });
+    await applyLayer(all, destDir, { whiteouts: "delete", signal, ...(onFileDigest ? { onFileDigest } : {}) });
     return;
   }
   const text = await readAll(all, MAX_TEXT_FILE);
@@ -166,8 +175,9 @@ export async function extractContext(
     (tar as { destroy?: () => void }).destroy?.();
   };
   opts.signal?.addEventListener("abort", onAbort, { once: true });
+  const digests = recordContextDigests(path.resolve(destDir));
   try {
-    await unpack(stream, destDir, dfRel, opts.signal);
+    await unpack(stream, destDir, dfRel, opts.signal, digests.onFileDigest);
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
     stream.destroy(); // on error, stop a decompressor still running
@@ -198,5 +208,6 @@ export async function extractContext(
       if (r.containerPath !== "/") rmSync(r.host, { force: true, recursive: true });
     }
   }
+  digests.seal((p) => lstatOrNull(p));
   return { dockerfileText: df.toString("utf8"), ignorePatterns, dockerfilePath: dfRel };
 }
