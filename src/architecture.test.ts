@@ -26,7 +26,7 @@ const special: Record<string, (to: string) => boolean> = {
   // the CLI may use the tar codec (cp renames entries in a stream), never daemon internals
   cli: (to) => to === "client" || to === "archive" || (rank[to] ?? 99) < 1,
   daemon: (to) => to !== "cli" && to !== "bin",
-  bin: (to) => to === "daemon" || to === "cli" || (rank[to] ?? 99) < 1,
+  bin: (to) => to === "daemon" || to === "cli" || to === "registry/server" || (rank[to] ?? 99) < 1,
 };
 
 function subsystemOf(rel: string): string {
