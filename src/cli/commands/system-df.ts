@@ -20,6 +20,54 @@ function reclaim(reclaimable: number, total: number): string {
   return total > 0 ? `${humanSize(reclaimable)} (${pct}%)` : humanSize(reclaimable);
 }
 
+type Row = { Active: string; Reclaimable: string; Size: string; TotalCount: string; Type: string };
+const dfRow = (Type: string, TotalCount: number, Active: number, Size: string, Reclaimable: string): Row => ({ Active: String(Active), Reclaimable, Size, TotalCount: String(TotalCount), Type });
+const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+
+/** docker's containers row: running, paused and restarting ones are active; sizes are SizeRw. */
+function containersRow(list: readonly unknown[]): Row {
+  let active = 0;
+  let total = 0;
+  let reclaimable = 0;
+  for (const c of list as { State?: string; SizeRw?: number }[]) {
+    const on = /running|paused|restarting/.test(c.State ?? "");
+    if (on) active++;
+    else reclaimable += num(c.SizeRw);
+    total += num(c.SizeRw);
+  }
+  return dfRow("Containers", list.length, active, humanSize(total), reclaim(reclaimable, total));
+}
+
+/** docker's volumes row: a volume some container references is active; unknown sizes (-1) are left out. */
+function volumesRow(list: readonly unknown[]): Row {
+  let active = 0;
+  let total = 0;
+  let reclaimable = 0;
+  for (const v of list as { UsageData?: { Size?: number; RefCount?: number } | null }[]) {
+    const refs = num(v.UsageData?.RefCount);
+    const size = v.UsageData?.Size ?? -1;
+    if (refs > 0) active++;
+    if (size === -1) continue;
+    if (refs === 0) reclaimable += size;
+    total += size;
+  }
+  return dfRow("Local Volumes", list.length, active, humanSize(total), reclaim(reclaimable, total));
+}
+
+/** docker's build cache row: shared records are not counted; what is not in use is reclaimable (no percentage). */
+function buildCacheRow(list: readonly unknown[]): Row {
+  let active = 0;
+  let total = 0;
+  let inUse = 0;
+  for (const b of list as { InUse?: boolean; Shared?: boolean; Size?: number }[]) {
+    if (b.InUse) active++;
+    if (b.Shared) continue;
+    total += num(b.Size);
+    if (b.InUse) inUse += num(b.Size);
+  }
+  return dfRow("Build Cache", list.length, active, humanSize(total), humanSize(total - inUse));
+}
+
 export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Promise<void> {
   const client = await ctx.client();
   const du = await client.get<DiskUsage>("/system/df");
@@ -29,12 +77,12 @@ export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Prom
   for (const i of activeImages) used += i.Size - Math.max(0, i.SharedSize);
   const total = du.LayersSize ?? 0;
   // Keys in alphabetical order: docker's `{{json .}}` of a formatter context is a sorted map.
-  const row = (Type: string, TotalCount: number, Active: number, Size: string, Reclaimable: string) => ({ Active: String(Active), Reclaimable, Size, TotalCount: String(TotalCount), Type });
+  const row = dfRow;
   const rows = [
     row("Images", images.length, activeImages.length, humanSize(total), reclaim(Math.max(0, total - used), total)),
-    row("Containers", (du.Containers ?? []).length, 0, humanSize(0), humanSize(0)),
-    row("Local Volumes", (du.Volumes ?? []).length, 0, humanSize(0), humanSize(0)),
-    row("Build Cache", (du.BuildCache ?? []).length, 0, humanSize(0), humanSize(0)),
+    containersRow(du.Containers ?? []),
+    volumesRow(du.Volumes ?? []),
+    buildCacheRow(du.BuildCache ?? []),
   ];
   if (bool(f, "verbose")) {
     // One row per image, named by its first tag, as docker's df -v; shared and unique sizes in HumanSize's precision.
