@@ -66,6 +66,25 @@ export interface ImagesBackend {
   /** POST /images/load: docker-archive or OCI-layout tar. Progress lines are docker's ("Loaded image: …"). */
   load(body: Readable, opts: { quiet: boolean }, progress: Progress, ctx: RequestContext): Promise<void>;
   prune(opts: { filters: Filters }, ctx: RequestContext): Promise<ImagePruneResponse>;
+  /**
+   * POST /images/create?fromImage=…: pulls `name` with `tag` (a tag or a digest; "latest" when empty).
+   * Errors thrown before the first progress message become HTTP errors; later ones a final error line.
+   * Absent when the daemon has no registry client (501).
+   */
+  pull?(opts: { name: string; tag?: string; platform?: string; auth?: RegistryAuth }, progress: Progress, ctx: RequestContext): Promise<string>;
+  /** POST /images/{name}/push?tag=…: one tag, or every tag of the repository when `tag` is absent. */
+  push?(opts: { name: string; tag?: string; auth?: RegistryAuth }, progress: Progress, ctx: RequestContext): Promise<void>;
+  /** POST /auth: docker login against a registry; wrong credentials throw UnauthorizedError. */
+  login?(auth: RegistryAuth, ctx: RequestContext): Promise<{ status: string; identityToken: string }>;
+}
+
+/** docker's AuthConfig as X-Registry-Auth and POST /auth carry it (the `auth` field already split). */
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+  serveraddress?: string;
 }
 
 export interface SystemBackend {
@@ -176,6 +195,15 @@ export interface BuildRequest {
   quiet: boolean;
   networkMode: string;
   platform: string;
+  /** `pull=1` (--pull): pull base images even when present. */
+  pull?: boolean;
+  /** X-Registry-Config: credentials per registry host, for the base images the build pulls. */
+  registryAuths?: Record<string, RegistryAuth>;
+  /**
+   * `berth build --secret`: id → bytes, from the X-Berth-Build-Secrets header (berth only; the legacy
+   * API has no session). For RUN --mount=type=secret; never in the image, cache keys, history or logs.
+   */
+  secrets?: ReadonlyMap<string, Buffer>;
 }
 
 export interface BuildBackend {

@@ -13,6 +13,7 @@ import { errorBody, httpStatusOf } from "./errors.js";
 import { registerContainerRoutes } from "./routes/containers.js";
 import { registerContainerFsRoutes } from "./routes/container-fs.js";
 import { registerBuildRoutes } from "./routes/build.js";
+import { registerAuthRoutes } from "./routes/auth.js";
 import { registerExecRoutes } from "./routes/exec.js";
 import { registerImageRoutes, type ImageRouteOptions } from "./routes/images.js";
 import { registerSystemRoutes } from "./routes/system.js";
@@ -52,6 +53,7 @@ export function buildRouter(backend: Backend, opts: ImageRouteOptions = {}): Rou
   const r = new Router();
   registerSystemRoutes(r, backend);
   registerImageRoutes(r, backend, opts);
+  registerAuthRoutes(r, backend, opts);
   registerContainerRoutes(r, backend);
   registerContainerFsRoutes(r, backend);
   registerExecRoutes(r, backend);

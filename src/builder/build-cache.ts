@@ -3,7 +3,9 @@
  * step key) → the image the step made. A hit is used only while that image still exists.
  */
 import { createHash } from "node:crypto";
+import * as path from "node:path";
 import type { StateDb } from "../state/index.js";
+import { cacheMountRootOf, cacheMountStoreFor, type CacheMountStore } from "./cache-mounts.js";
 
 export interface BuildCacheRow {
   parent: string;
@@ -37,7 +39,14 @@ export function cacheKeyOf(value: unknown): string {
 const LAST_USED_PRECISION_MS = 60_000;
 
 export class BuildCache {
-  constructor(private readonly state: StateDb, private readonly imageExists: (id: string) => boolean) {}
+  /** RUN --mount=type=cache dirs (under the data root of the state db; none for an in-memory db). */
+  readonly cacheMounts: CacheMountStore | undefined;
+
+  constructor(private readonly state: StateDb, private readonly imageExists: (id: string) => boolean, cacheMountRoot?: string) {
+    const dbFile = state.db.name;
+    const root = cacheMountRoot ?? (dbFile && dbFile !== ":memory:" ? cacheMountRootOf(path.dirname(path.resolve(dbFile))) : undefined);
+    this.cacheMounts = root === undefined ? undefined : cacheMountStoreFor(root);
+  }
 
   /** The cached image for the step, if any and still present (a stale row is dropped). */
   get(parent: string, key: string): string | undefined {
@@ -83,6 +92,10 @@ export class BuildCache {
    * themselves, already counted under Images.
    */
   usage(): BuildCacheUsage[] {
+    return [...this.stepUsage(), ...(this.cacheMounts?.usage() ?? [])];
+  }
+
+  private stepUsage(): BuildCacheUsage[] {
     return this.list().map((r) => ({
       ID: r.key.slice(0, 25),
       Parent: r.parent,
@@ -102,12 +115,21 @@ export class BuildCache {
     return (this.state.db.prepare("SELECT COUNT(*) AS n FROM build_cache").get() as { n: number }).n;
   }
 
-  /** Drops every entry; returns the removed keys ("<parent>/<key>" ids, as `builder prune` lists them). */
+  /**
+   * Drops every entry and every cache mount not in use; returns the removed keys ("<parent>/<key>"
+   * ids, as `builder prune` lists them) and cache mount ids.
+   */
   prune(): string[] {
-    return this.state.tx(() => {
+    const keys = this.state.tx(() => {
       const rows = this.list();
       this.state.db.prepare("DELETE FROM build_cache").run();
       return rows.map((r) => r.key);
     });
+    const mounts = this.cacheMounts?.prune();
+    if (mounts) this.lastReclaimed = mounts.reclaimed;
+    return [...keys, ...(mounts?.ids ?? [])];
   }
+
+  /** Bytes the last prune() freed (cache mount contents). */
+  lastReclaimed = 0;
 }

@@ -2,14 +2,15 @@
  * The builder behind `POST /build` (the docker CLI's legacy path): unpacks the context, parses the
  * Dockerfile, runs the stages the target needs (docker's classic builder: one image per step,
  * `Step i/N` lines; stages that do not depend on each other run at the same time, their output
- * still shown stage by stage), tags the result. Base images are local only: the builder never pulls.
+ * still shown stage by stage), tags the result. A base image that is missing (or every base image, with
+ * --pull) is pulled from its registry.
  * A failed build tags nothing and leaves no container behind.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
-import { InvalidArgumentError, NoSuchImageError, isNotFound } from "../errdefs/index.js";
+import { InvalidArgumentError, NoSuchImageError, isKind, isNotFound, messageOf } from "../errdefs/index.js";
 import { expandWord, parseDockerfile } from "../dockerfile/index.js";
 import type { Dockerfile, Stage } from "../dockerfile/index.js";
 import { familiarString, parseNormalizedNamed } from "../oci/index.js";
@@ -19,6 +20,7 @@ import { BuildCache } from "./build-cache.js";
 import { BuildOutput, StageOutputGate, shortId, type BuildProgress } from "./build-output.js";
 import type { BuildContextState, BuilderDeps } from "./build-state.js";
 import { beginStage, dispatch, runTriggers } from "./stage-runner.js";
+import { runMountStageRefs } from "./run-mounts.js";
 
 export interface BuildOptions {
   /** `t`: names to tag the result with. */
@@ -32,6 +34,10 @@ export interface BuildOptions {
   quiet: boolean;
   networkMode: string;
   platform: string;
+  /** `--pull`: pull every base image even when it is here. */
+  pull?: boolean;
+  /** Credentials per registry host (X-Registry-Config) for base images that are pulled. */
+  registryAuths?: Record<string, { username?: string; password?: string; identitytoken?: string; registrytoken?: string; serveraddress?: string }>;
 }
 
 export interface BuildPruneResult {
@@ -48,14 +54,16 @@ export function stageDeps(df: Dockerfile, i: number, fromImages: Map<number, str
   const base = byName.get((fromImages.get(i) ?? "").toLowerCase());
   if (base !== undefined && base < i) out.add(base);
   for (const c of s.commands) {
-    if (c.kind !== "COPY" || c.from === "") continue;
-    const ref = /^\d+$/.test(c.from) ? Number(c.from) : byName.get(c.from.toLowerCase());
-    if (ref !== undefined && ref < i) out.add(ref);
+    const refs = c.kind === "COPY" && c.from !== "" ? [c.from] : runMountStageRefs(c);
+    for (const from of refs) {
+      const ref = /^\d+$/.test(from) ? Number(from) : byName.get(from.toLowerCase());
+      if (ref !== undefined && ref < i) out.add(ref);
+    }
   }
   return [...out].sort((a, b) => a - b);
 }
 
-/** The stages `target` needs (FROM an earlier stage, COPY --from), in file order. */
+/** The stages `target` needs (FROM an earlier stage, COPY --from, RUN --mount from=), in file order. */
 export function neededStages(df: Dockerfile, target: number, fromImages: Map<number, string>): number[] {
   const need = new Set<number>();
   const visit = (i: number): void => {
@@ -190,7 +198,7 @@ export class Builder {
         };
         signal.throwIfAborted();
         stepLine(stage.from.original);
-        const st = this.fromStage(b, stage, fromImages.get(i) ?? stage.from.image);
+        const st = await this.fromStage(b, stage, fromImages.get(i) ?? stage.from.image, opts);
         if (st.imageId) b.out.line(` ---> ${shortId(st.imageId)}`);
         await runTriggers(b, st, i);
         for (const c of stage.commands) {
@@ -209,6 +217,7 @@ export class Builder {
           if (st.imageId) b.out.line(` ---> ${shortId(st.imageId)}`);
         }
         stageResults.set(i, st.imageId);
+        this.stageArgsOf(b).set(i, st.args);
         return st.imageId;
       };
       const p = run().then(
@@ -237,30 +246,73 @@ export class Builder {
     return last;
   }
 
-  private fromStage(b: BuildContextState, stage: Stage, image: string) {
+  private async fromStage(b: BuildContextState, stage: Stage, image: string, opts: BuildOptions) {
+    const pull = opts.pull === true;
     if (image === "") throw new InvalidArgumentError(`base name (${stage.from.image}) should not be blank`);
     if (image.toLowerCase() === "scratch") return beginStage(undefined, undefined, undefined);
     const prev = b.stageNames.get(image.toLowerCase());
     let id: string | undefined;
     if (prev !== undefined && prev < stage.index && b.stageResults.has(prev)) id = b.stageResults.get(prev);
     else {
-      try {
-        id = this.deps.images.resolve(image);
-      } catch (e) {
-        if (isNotFound(e)) {
-          throw new NoSuchImageError(image);
+      let missing = pull && isPullable(image);
+      if (!missing) {
+        try {
+          id = this.deps.images.resolve(image);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+          missing = true;
         }
-        throw e;
+      }
+      if (missing) {
+        // A base image that is not here (or --pull): pulled, with docker's pull progress in the build
+        // output (state changes only, no byte counts, to keep it short).
+        if (!isPullable(image)) throw new NoSuchImageError(image);
+        try {
+          const auth = opts.registryAuths?.[parseNormalizedNamed(image).domain];
+          id = await this.deps.images.pull(
+            { name: image, ...(auth ? { auth } : {}) },
+            (m) => {
+              if (m.progressDetail?.current === undefined && m.status !== undefined) b.out.forward(m);
+            },
+            { apiVersion: b.apiVersion, signal: b.signal },
+          );
+        } catch (e) {
+          // A registry this daemon may not contact (allowed-registries): the image is simply not here.
+          if (isKind(e, "forbidden") && messageOf(e).includes("allowed-registries")) throw new NoSuchImageError(image);
+          throw e;
+        }
       }
     }
     const rec = id ? this.deps.images.store.get(id) : undefined;
-    return beginStage(id, rec?.config.config, rec?.config.author);
+    const st = beginStage(id, rec?.config.config, rec?.config.author);
+    // like BuildKit, a stage FROM an earlier stage starts with that stage's declared ARGs
+    const parentArgs = prev !== undefined && prev < stage.index ? this.stageArgsOf(b).get(prev) : undefined;
+    if (parentArgs) st.args = new Map(parentArgs);
+    return st;
+  }
+
+  /** Declared ARGs each finished stage ended with, per build (keyed by the build's shared stage results). */
+  private readonly stageArgs = new WeakMap<object, Map<number, Map<string, string | undefined>>>();
+
+  private stageArgsOf(b: BuildContextState): Map<number, Map<string, string | undefined>> {
+    let m = this.stageArgs.get(b.stageResults);
+    if (!m) {
+      m = new Map();
+      this.stageArgs.set(b.stageResults, m);
+    }
+    return m;
   }
 
   /** POST /build/prune: drops the step cache (the intermediate images stay until `image prune`). */
   async prune(): Promise<BuildPruneResult> {
-    return { CachesDeleted: this.cache.prune(), SpaceReclaimed: 0 };
+    const CachesDeleted = this.cache.prune();
+    return { CachesDeleted, SpaceReclaimed: this.cache.lastReclaimed };
   }
+}
+
+/** A FROM naming a repository (not an image id), which a registry could serve. */
+function isPullable(image: string): boolean {
+  return !/^(sha256:)?[a-f0-9]{64}$/.test(image) && !/^[a-f0-9]{1,63}$/.test(image);
 }
 
 function metaEnv(meta: Map<string, string | undefined>): Map<string, string> {

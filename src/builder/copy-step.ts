@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { InvalidArgumentError, NotImplementedError, messageOf } from "../errdefs/index.js";
+import { InvalidArgumentError, NotFoundError, NotImplementedError, messageOf } from "../errdefs/index.js";
 import { mountTemp, openLayer } from "../containers/container-fs-access.js";
 import { resolveInRoot } from "../containers/fs/index.js";
 import { resolveUser } from "../containers/index.js";
@@ -113,7 +113,14 @@ export async function copyStep(
   try {
     let srcRoot = b.contextDir;
     if (from !== "") {
-      const img = fromImage(b, from, stageIndex);
+      let img: string | undefined;
+      try {
+        img = fromImage(b, from, stageIndex);
+      } catch (e) {
+        // name the line: --from was neither an earlier stage nor a local image (nothing is pulled for it)
+        if (e instanceof NotFoundError) throw new NotFoundError(`${ins.kind} --from=${from} on line ${ins.startLine}: no build stage of that name and ${messageOf(e)}`, { cause: e });
+        throw e;
+      }
       const view = await openImageRoot(b, img);
       releases.push(view.release);
       srcRoot = view.root;
@@ -149,6 +156,8 @@ export async function copyStep(
         ...(ins.chown ? { chown: await chownOf(root, ins.chown) } : {}),
         ...(ins.chmod ? { chmod: chmodOf(ins.chmod) } : {}),
         extractArchives: ins.kind === "ADD" && from === "",
+        // BuildKit keeps the owners of what COPY --from copies (the context's become 0:0)
+        keepOwners: from !== "",
         instruction: ins.kind,
       });
     });

@@ -1,7 +1,8 @@
 /**
  * RUN: a container from the current image with Cmd = the command (no entrypoint), its output
  * streamed into the build output, then its changes committed as the step's image. The container is
- * removed whatever happens; a non-zero exit fails the build with docker's message.
+ * removed whatever happens; a non-zero exit fails the build with docker's message. `RUN --mount`s
+ * (run-mounts.ts) are the container's mounts, freed after the step; they are not in its layer.
  */
 import { messageOf } from "../errdefs/index.js";
 import { openLayer } from "../containers/container-fs-access.js";
@@ -9,6 +10,8 @@ import type { ContainerConfig } from "../oci/index.js";
 import type { BuildContextState } from "./build-state.js";
 import { BuildRunError, shortId } from "./build-output.js";
 import { writeImage } from "./image-writer.js";
+import type { RunMount } from "../dockerfile/index.js";
+import { cleanStubs, prepareRunMounts, stubsBefore, type PreparedRunMounts } from "./run-mounts.js";
 
 export interface RunStepOptions {
   parentId: string;
@@ -20,14 +23,30 @@ export interface RunStepOptions {
   containerConfig: ContainerConfig;
   createdBy: string;
   author?: string;
+  /** `RUN --mount`s (parsed); with them, where the step is (for `from=` and error messages). */
+  mounts?: readonly RunMount[];
+  stageIndex?: number;
+  line?: number;
 }
 
 /** Runs the step; returns the committed image id. */
 export async function runStep(b: BuildContextState, o: RunStepOptions): Promise<string> {
-  const cs = b.deps.containers;
   b.signal.throwIfAborted();
   // the container calls below must not stop half-way when the client goes: cleanup depends on them
   const ctx = { apiVersion: b.apiVersion, signal: new AbortController().signal };
+  let prepared: PreparedRunMounts | undefined;
+  if (o.mounts && o.mounts.length > 0) {
+    prepared = await prepareRunMounts(b, o.mounts, { stageIndex: o.stageIndex ?? 0, workdir: o.config.WorkingDir ?? "", line: o.line ?? 0 });
+  }
+  try {
+    return await runContainer(b, o, ctx, prepared);
+  } finally {
+    await prepared?.release();
+  }
+}
+
+async function runContainer(b: BuildContextState, o: RunStepOptions, ctx: { apiVersion: string; signal: AbortSignal }, prepared: PreparedRunMounts | undefined): Promise<string> {
+  const cs = b.deps.containers;
   const created = await cs.create(
     {
       Image: o.parentId,
@@ -38,8 +57,8 @@ export async function runStep(b: BuildContextState, o: RunStepOptions): Promise<
       WorkingDir: o.config.WorkingDir ?? "",
       AttachStdout: true,
       AttachStderr: true,
-      Labels: {},
-      HostConfig: { NetworkMode: b.networkMode || "default" },
+      Labels: { ...(prepared?.labels ?? {}) },
+      HostConfig: { NetworkMode: b.networkMode || "default", ...(prepared && prepared.mounts.length > 0 ? { Mounts: prepared.mounts } : {}) },
     },
     {},
     ctx,
@@ -50,6 +69,9 @@ export async function runStep(b: BuildContextState, o: RunStepOptions): Promise<
   };
   let imageId: string;
   try {
+    const snapKey = cs.store.get(id)?.snapshotKey ?? id;
+    // mount points the runtime creates for the mounts are not part of the step's layer
+    const stubs = prepared ? await stubsBefore(b, snapKey, prepared.targets) : [];
     b.out.line(` ---> Running in ${shortId(id)}`);
     const waited = await cs.wait(id, { condition: "next-exit" }, ctx);
     const session = await cs.prepareAttach(id, { stream: true, logs: false, stdin: false, stdout: true, stderr: true }, ctx);
@@ -80,8 +102,8 @@ export async function runStep(b: BuildContextState, o: RunStepOptions): Promise<
     if (res.StatusCode !== 0) {
       throw new BuildRunError(`The command '${o.cmd.join(" ")}' returned a non-zero code: ${res.StatusCode}`, res.StatusCode);
     }
-    const key = cs.store.get(id)?.snapshotKey ?? id;
-    const layer = await openLayer(b.deps.snapshotter, key, id);
+    await cleanStubs(b, snapKey, stubs);
+    const layer = await openLayer(b.deps.snapshotter, snapKey, id);
     try {
       imageId = await writeImage(b.deps.images, {
         parentId: o.parentId,

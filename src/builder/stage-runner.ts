@@ -5,9 +5,10 @@
  * current image and commit it. Every step is looked up in the build cache first (parent image +
  * expanded step + content checksum); a hit makes no container and no image.
  */
-import { mkdir } from "node:fs/promises";
+import { chown, mkdir, readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { resolveInRoot } from "../containers/fs/index.js";
+import { resolveUser } from "../containers/index.js";
 import { InvalidArgumentError, NotImplementedError } from "../errdefs/index.js";
 import type { ContainerConfig, HealthConfig } from "../oci/index.js";
 import { expandInstruction, parseDockerfile, planRunHeredocs } from "../dockerfile/index.js";
@@ -17,6 +18,7 @@ import type { BuildContextState } from "./build-state.js";
 import { cacheKeyOf } from "./build-cache.js";
 import { writeImage } from "./image-writer.js";
 import { runStep } from "./run-step.js";
+import { mountSourcesKey, parseRunMounts } from "./run-mounts.js";
 import { commitSnapshotStep, copyStep } from "./copy-step.js";
 
 const DEFAULT_SHELL = ["/bin/sh", "-c"];
@@ -49,9 +51,12 @@ export function expansionEnv(st: StageState): Map<string, string> {
   return m;
 }
 
-/** Starts a stage from its base: a copy of the base image's config with a default PATH. */
+/**
+ * Starts a stage from its base: a copy of the base image's config with a default PATH. A stage FROM
+ * scratch (no config) starts in WorkingDir "/", like BuildKit's empty image.
+ */
 export function beginStage(imageId: string | undefined, config: ContainerConfig | undefined, author: string | undefined): StageState {
-  const cfg: ContainerConfig = structuredClone(config ?? {});
+  const cfg: ContainerConfig = structuredClone(config ?? { WorkingDir: "/" });
   const env = cfg.Env ?? [];
   if (!env.some((e) => envKey(e) === "PATH")) cfg.Env = [...env, DEFAULT_PATH];
   return { imageId, config: cfg, args: new Map(), author, cmdSet: false };
@@ -83,7 +88,7 @@ async function commitMeta(b: BuildContextState, st: StageState, comment: string)
   st.imageId = id;
 }
 
-/** WORKDIR: the directory is made in the image (owned by root, 0755) when missing, as docker does. */
+/** WORKDIR: the directory is made in the image (0755, owned by the USER like BuildKit) when missing. */
 async function commitWorkdir(b: BuildContextState, st: StageState, wd: string): Promise<void> {
   const cc: ContainerConfig = { ...structuredClone(st.config), Cmd: [...shellOf(st), "#(nop) ", `WORKDIR ${wd}`] };
   const key = cacheKeyOf({ cc, config: st.config, author: st.author ?? "" });
@@ -93,8 +98,15 @@ async function commitWorkdir(b: BuildContextState, st: StageState, wd: string): 
     st.imageId = hit;
     return;
   }
+  const user = st.config.User ?? "";
   const id = await commitSnapshotStep(b, st, cc, async (root) => {
-    await mkdir(resolveInRoot({ rootfs: root, extraMounts: [] }, wd, { followFinal: true }).host, { recursive: true, mode: 0o755 });
+    const host = resolveInRoot({ rootfs: root, extraMounts: [] }, wd, { followFinal: true }).host;
+    const first = await mkdir(host, { recursive: true, mode: 0o755 });
+    // like BuildKit, the directories WORKDIR makes belong to the stage's USER
+    if (first === undefined || user === "" || user === "root" || user === "0" || user === "0:0") return;
+    const read = (f: string): Promise<string> => readFile(resolveInRoot({ rootfs: root, extraMounts: [] }, f, { followFinal: true }).host, "utf8").catch(() => "");
+    const u = resolveUser(user, await read("/etc/passwd"), await read("/etc/group"));
+    for (let d = host; d.length >= first.length; d = path.dirname(d)) await chown(d, u.uid, u.gid);
   });
   b.cachePut(st.imageId, key, id);
   st.imageId = id;
@@ -104,12 +116,18 @@ function commandOf(st: StageState, ins: { cmdLine: string[]; prependShell: boole
   return ins.prependShell ? [...shellOf(st), ...ins.cmdLine] : [...ins.cmdLine];
 }
 
-function portSpec(p: string): string {
-  if (p.includes("/")) {
-    const [port = "", proto = "tcp"] = p.split("/");
-    return `${port}/${proto.toLowerCase()}`;
+/** EXPOSE's port specs: `port[/proto]`, a range `lo-hi[/proto]` naming each of its ports (as docker does). */
+function portSpecs(p: string): string[] {
+  const [port = "", proto = "tcp"] = p.split("/");
+  if (!["tcp", "udp", "sctp"].includes(proto.toLowerCase())) throw new InvalidArgumentError(`Invalid proto: ${proto}`);
+  if (!/^\d+(-\d+)?$/.test(port)) throw new InvalidArgumentError(`Invalid containerPort: ${port}`);
+  const range = /^(\d+)-(\d+)$/.exec(port);
+  if (range) {
+    const lo = Number(range[1]);
+    const hi = Number(range[2]);
+    if (hi >= lo && hi - lo < 65536) return Array.from({ length: hi - lo + 1 }, (_, i) => `${lo + i}/${proto.toLowerCase()}`);
   }
-  return `${p}/tcp`;
+  return [`${port}/${proto.toLowerCase()}`];
 }
 
 function healthOf(h: { test: string[]; interval: number; timeout: number; startPeriod: number; startInterval: number; retries: number }): HealthConfig {
@@ -160,7 +178,7 @@ export async function dispatch(b: BuildContextState, st: StageState, stageIndex:
       return commitMeta(b, st, `USER ${ins.user}`);
     case "EXPOSE": {
       const ports = { ...(cfg.ExposedPorts ?? {}) };
-      const specs = ins.ports.map(portSpec);
+      const specs = ins.ports.flatMap(portSpecs);
       for (const p of specs) ports[p] = {};
       cfg.ExposedPorts = ports;
       return commitMeta(b, st, `EXPOSE ${specs.join(" ")}`);
@@ -195,7 +213,7 @@ export async function dispatch(b: BuildContextState, st: StageState, stageIndex:
       return commitMeta(b, st, `ARG ${ins.args.map((a) => (a.value === undefined ? a.key : `${a.key}=${a.value}`)).join(" ")}`);
     }
     case "RUN":
-      return dispatchRun(b, st, ins);
+      return dispatchRun(b, st, stageIndex, ins);
     case "COPY":
     case "ADD":
       return dispatchCopy(b, st, stageIndex, ins);
@@ -204,8 +222,8 @@ export async function dispatch(b: BuildContextState, st: StageState, stageIndex:
   }
 }
 
-async function dispatchRun(b: BuildContextState, st: StageState, ins: RunInstruction): Promise<void> {
-  if (ins.mounts.length > 0) throw new NotImplementedError("RUN --mount is not supported by the legacy builder; use berth build");
+async function dispatchRun(b: BuildContextState, st: StageState, stageIndex: number, ins: RunInstruction): Promise<void> {
+  const mounts = parseRunMounts(ins, expansionEnv(st), b.escapeToken);
   const plan = planRunHeredocs(ins);
   if (plan.file) throw new NotImplementedError("RUN with a #! heredoc is not supported yet");
   const cmd = plan.prependShell ? [...shellOf(st), ...plan.cmdLine] : [...plan.cmdLine];
@@ -218,7 +236,9 @@ async function dispatchRun(b: BuildContextState, st: StageState, ins: RunInstruc
   for (const [k, v] of b.args.proxyEnv()) if (!st.args.has(k) && !envKeys.has(k)) proxyEnv.push(`${k}=${v}`);
   const saveCmd = argEnv.length > 0 ? [`|${argEnv.length}`, ...argEnv, ...cmd] : cmd;
   const cc: ContainerConfig = { ...structuredClone(st.config), Cmd: saveCmd };
-  const key = cacheKeyOf({ cc, config: st.config, author: st.author ?? "" });
+  // the mounts (as expanded; never a secret's bytes) are part of the step's identity
+  const mountSources = mounts.length > 0 ? await mountSourcesKey(b, mounts, { stageIndex, line: ins.startLine }) : [];
+  const key = cacheKeyOf(mounts.length > 0 ? { cc, config: st.config, author: st.author ?? "", mounts, mountSources } : { cc, config: st.config, author: st.author ?? "" });
   const hit = b.cacheGet(st.imageId, key);
   if (hit) {
     b.out.line(" ---> Using cache");
@@ -234,6 +254,7 @@ async function dispatchRun(b: BuildContextState, st: StageState, ins: RunInstruc
     containerConfig: cc,
     createdBy: saveCmd.join(" "),
     ...(st.author ? { author: st.author } : {}),
+    ...(mounts.length > 0 ? { mounts, stageIndex, line: ins.startLine } : {}),
   });
   b.cachePut(st.imageId, key, id);
   st.imageId = id;

@@ -9,6 +9,7 @@
  * (symlinks followed within the root, never out of it), image content is copied up into an empty
  * volume, and option-mounted volumes (tmpfs, bind, nfs) are mounted through volumes/.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import type { HostConfig, MountPoint, MountSpec } from "../api/types/containers.js";
@@ -171,8 +172,38 @@ function within(child: string, parent: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
-/** Refuses a bind of berth's data root (or anything inside it). */
-function checkNotDataRoot(src: string, dataRoot: string): void {
+/**
+ * Internal bind grants: the builder's RUN --mount binds of the daemon's own dirs (cache mounts,
+ * secrets, context). A grant is made in-process (never from the API), named by a random token the
+ * builder puts in its container's labels (INTERNAL_BIND_LABEL); the first container created with it
+ * claims it, and only that container may bind the granted paths.
+ */
+export const INTERNAL_BIND_LABEL = "berth.internal.bind-grant";
+const grants = new Map<string, { paths: string[]; containerId?: string }>();
+
+/** Allows the paths (and anything under them) as bind sources for the one container created with the token; release() ends it. */
+export function grantInternalBinds(paths: readonly string[]): { token: string; release: () => void } {
+  const token = randomBytes(24).toString("hex");
+  grants.set(token, { paths: paths.map((p) => path.resolve(p)) });
+  return { token, release: () => void grants.delete(token) };
+}
+
+function claimGrant(containerId: string, cfg: { Labels?: Record<string, string> | null }): void {
+  const token = cfg.Labels?.[INTERNAL_BIND_LABEL];
+  if (token === undefined) return;
+  const g = grants.get(token);
+  if (g && g.containerId === undefined) g.containerId = containerId;
+}
+
+function grantedTo(containerId: string, src: string): boolean {
+  const abs = path.resolve(src);
+  for (const g of grants.values()) if (g.containerId === containerId && g.paths.some((p) => within(abs, p))) return true;
+  return false;
+}
+
+/** Refuses a bind of berth's data root (or anything inside it), unless granted to the container. */
+function checkNotDataRoot(src: string, dataRoot: string, containerId?: string): void {
+  if (containerId !== undefined && grantedTo(containerId, src)) return;
   let real = src;
   let root = dataRoot;
   try {
@@ -218,7 +249,8 @@ function inheritedRw(hc: HostConfig): boolean {
  */
 export function prepareMounts(containerId: string, hc: HostConfig, cfg: Pick<ContainerConfig, "Volumes">, ctx: MountContext): string[] {
   const plan = planMounts(hc, cfg);
-  for (const p of plan) if (p.type === "bind") checkNotDataRoot(p.source, ctx.dataRoot);
+  claimGrant(containerId, cfg as { Labels?: Record<string, string> | null });
+  for (const p of plan) if (p.type === "bind") checkNotDataRoot(p.source, ctx.dataRoot, containerId);
   const created: string[] = [];
   const refs: { containerId: string; destination: string; volume: string }[] = [];
   try {
@@ -282,7 +314,7 @@ export async function resolveMounts(containerId: string, hc: HostConfig, cfg: Pi
     }
     let source: string;
     if (p.type === "bind") {
-      checkNotDataRoot(p.source, ctx.dataRoot);
+      checkNotDataRoot(p.source, ctx.dataRoot, containerId);
       if (!existsSync(p.source)) {
         if (!p.createHostDir) throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${p.source}`);
         mkdirSync(p.source, { recursive: true, mode: 0o755 });

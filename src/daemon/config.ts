@@ -20,6 +20,11 @@ export interface DaemonConfig {
   storageDriver: StorageDriverName | undefined;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /**
+   * Mirrors of any registry (daemon.json "registry-mirrors-by-host": {"host:port": ["http://mirror"]}).
+   * Pulls try them in order, then the registry itself; `registryMirrors` are docker.io's.
+   */
+  registryMirrorsByHost?: Record<string, string[]>;
   /** Registry hosts / CIDRs the daemon may contact; empty = no restriction. */
   allowedRegistries: string[];
   pidfile: string | undefined;
@@ -119,6 +124,7 @@ const fileKeyToFlag: Record<string, string> = {
   "insecure-registries": "insecure-registry",
   "registry-mirrors": "registry-mirror",
   "allowed-registries": "allowed-registry",
+  "registry-mirrors-by-host": "registry-mirrors-by-host",
   pidfile: "pidfile",
   "nft-table": "nft-table",
   "bridge-prefix": "bridge-prefix",
@@ -217,6 +223,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     registryMirrors: flags.get("registry-mirror") ?? strings(file["registry-mirrors"], "registry-mirrors"),
     allowedRegistries: flags.get("allowed-registry") ?? strings(file["allowed-registries"], "allowed-registries"),
     pidfile: last("pidfile") ?? str(file["pidfile"], "pidfile"),
+    ...mirrorsByHost(file["registry-mirrors-by-host"]),
     ...optionalString("nftTable", last("nft-table") ?? str(file["nft-table"], "nft-table")),
     ...optionalString("bridgePrefix", last("bridge-prefix") ?? str(file["bridge-prefix"], "bridge-prefix")),
     configFile,
@@ -247,6 +254,20 @@ export function socketPathOf(host: string): string {
   if (host.startsWith("unix://")) return host.slice("unix://".length);
   if (host.startsWith("/")) return host;
   throw new InvalidArgumentError(`unsupported host ${JSON.stringify(host)}: only unix:// sockets are served`);
+}
+
+/** daemon.json "registry-mirrors-by-host": an object of host → list of mirror URLs. */
+function mirrorsByHost(v: unknown): { registryMirrorsByHost?: Record<string, string[]> } {
+  if (v === undefined) return {};
+  const bad = (): InvalidArgumentError =>
+    new InvalidArgumentError('invalid "registry-mirrors-by-host": expected an object of registry host to a list of mirror URLs');
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw bad();
+  const out: Record<string, string[]> = {};
+  for (const [host, urls] of Object.entries(v as Record<string, unknown>)) {
+    if (!Array.isArray(urls) || !urls.every((u) => typeof u === "string")) throw bad();
+    out[host] = urls as string[];
+  }
+  return { registryMirrorsByHost: out };
 }
 
 function optionalString<K extends "nftTable" | "bridgePrefix">(key: K, v: string | undefined): Partial<Record<K, string>> {

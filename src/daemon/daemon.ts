@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { Backend, RequestContext } from "../api/backend.js";
 import { createApiServer } from "../api/index.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
+import type { RegistryClientOptions } from "../registry/client/types.js";
 import { EventBus, validateEventFilters } from "../events/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Logger } from "../util/log.js";
@@ -139,6 +140,32 @@ function networksBackend(n: import("../network/index.js").NetworkService): impor
   };
 }
 
+/**
+ * The registry client's options from the daemon's config: allowed-registries, insecure registries,
+ * mirrors (`registry-mirrors` are docker.io's, as in docker; `registry-mirrors-by-host` any registry's),
+ * docker's certs.d layout under /etc/berth and /etc/docker, proxies from the environment.
+ */
+export function registryClientOptions(config: DaemonConfig, log?: Logger, env: NodeJS.ProcessEnv = process.env): RegistryClientOptions {
+  const mirrors: Record<string, string[]> = { ...(config.registryMirrorsByHost ?? {}) };
+  if (config.registryMirrors.length > 0) mirrors["docker.io"] = [...config.registryMirrors, ...(mirrors["docker.io"] ?? [])];
+  const proxy: { http?: string; https?: string; noProxy?: string } = {};
+  const http = env["HTTP_PROXY"] ?? env["http_proxy"];
+  const https = env["HTTPS_PROXY"] ?? env["https_proxy"];
+  const noProxy = env["NO_PROXY"] ?? env["no_proxy"];
+  if (http) proxy.http = http;
+  if (https) proxy.https = https;
+  if (noProxy) proxy.noProxy = noProxy;
+  return {
+    allowed: registryPolicy(config.allowedRegistries),
+    insecureRegistries: config.insecureRegistries,
+    mirrors,
+    certsDirs: ["/etc/berth/certs.d", "/etc/docker/certs.d"],
+    proxy,
+    userAgent: `berth/${BERTH_VERSION}`,
+    ...(log ? { log: (msg: string) => log.debug(msg) } : {}),
+  };
+}
+
 export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaemon> {
   const config = opts.config;
   const log = opts.log ?? Logger.create(config.logLevel);
@@ -187,6 +214,13 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
       },
       platform,
     });
+    // The registry client (and its code) loads on the first pull, push or login.
+    const registryLog = log.child({ module: "registry" });
+    images.setRegistryClient(async () => {
+      const { createRegistryClient } = await import("../registry/client/index.js");
+      return createRegistryClient(registryClientOptions(config, registryLog));
+    }, registryPolicy(config.allowedRegistries));
+    cleanups.push(() => images.closeRegistry());
     const gc = await images.recover();
     log.debug("recovered images", { gc });
 

@@ -59,7 +59,9 @@ describe("stages", () => {
   });
 
   it("rejects a file without FROM, only ARGs, or an instruction before FROM", () => {
-    assert.equal(parseError("ARG A=1\nARG B\n").message, "dockerfile contains no stages to build");
+    assert.equal(parseError("ARG A=1\nARG B\n").message, "dockerfile parse error on line 2: dockerfile contains no stages to build");
+    assert.equal(parseError("FROM busybox AS me\nRUN true\nCOPY --from=me /a /b\n").message, "dockerfile parse error on line 3: circular dependency detected on stage: me");
+    assert.equal(parseError("FROM busybox\nCOPY --from=0 /a /b\n").message, "dockerfile parse error on line 2: circular dependency detected on stage: 0");
     const e = parseError("ARG A\nRUN echo\nFROM x\n");
     assert.equal(e.message, "dockerfile parse error on line 2: no build stage in current context");
   });

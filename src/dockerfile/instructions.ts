@@ -506,6 +506,22 @@ export function parseInstruction(node: DockerfileNode): Instruction {
 }
 
 /**
+ * A `COPY --from` naming its own stage (by name or index, written literally) is BuildKit's
+ * `circular dependency detected on stage: NAME`, found before anything runs.
+ */
+function checkSelfCopies(stages: readonly Stage[]): void {
+  for (const st of stages) {
+    for (const ins of st.commands) {
+      if (ins.kind !== "COPY" || ins.from === "" || ins.from.includes("$")) continue;
+      const from = ins.from.toLowerCase();
+      if ((st.name !== "" && from === st.name) || from === String(st.index)) {
+        throw new DockerfileParseError(`circular dependency detected on stage: ${st.name || st.index}`, ins.startLine, ins.endLine);
+      }
+    }
+  }
+}
+
+/**
  * Parses a Dockerfile into stages. Throws DockerfileParseError naming the line for syntax errors,
  * unknown instructions, bad flags, instructions before the first FROM (other than ARG), and
  * `dockerfile contains no stages to build` for a file without FROM.
@@ -532,7 +548,12 @@ export function parseDockerfile(text: string): Dockerfile {
     }
     stage.commands.push(ins);
   }
-  if (stages.length === 0) throw new DockerfileParseError("dockerfile contains no stages to build");
+  if (stages.length === 0) {
+    // only ARG lines: name the last of them (Docker 20.10's daemon crashed here)
+    const last = metaArgs[metaArgs.length - 1];
+    throw new DockerfileParseError("dockerfile contains no stages to build", last?.startLine, last?.endLine);
+  }
+  checkSelfCopies(stages);
   const out: Dockerfile = {
     escapeToken: parsed.escapeToken,
     directives: parsed.directives,

@@ -1,6 +1,7 @@
 /**
  * Garbage collection, marking from roots (containerd's model):
- *   content roots:   image configs, manifests, layer blobs, blobs pinned by leases
+ *   content roots:   image configs, manifests, layer blobs, blobs pinned by leases, and compressed
+ *                    blobs recorded for a diffID some image still uses (layer_blobs)
  *   snapshot roots:  every chain ID of every image, snapshots pinned by leases, extra roots given by
  *                    the caller (container snapshots), and every active snapshot that is not an
  *                    unleased "extract-*" leftover; the parents of a kept snapshot are kept too.
@@ -12,6 +13,7 @@ import type { Snapshotter, SnapshotInfo } from "../snapshots/snapshotter.js";
 import type { Logger } from "../util/index.js";
 import type { ImageStore } from "./image-store.js";
 import type { LeaseManager } from "./leases.js";
+import type { DistributionStore } from "./distribution-store.js";
 
 export interface GcResult {
   blobsDeleted: string[];
@@ -27,6 +29,8 @@ export interface GcDeps {
   log: Logger;
   /** Snapshot keys/names that must survive (containers' snapshots, later). */
   snapshotRoots?: () => Iterable<string> | Promise<Iterable<string>>;
+  /** Registry transfer records: compressed blobs of layers still in use survive; entries of deleted blobs go. */
+  distribution?: DistributionStore;
 }
 
 export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
@@ -64,6 +68,7 @@ export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
   // Blobs.
   const blobRoots = deps.store.referencedBlobs();
   for (const d of deps.leases.pinned("content")) blobRoots.add(d);
+  if (deps.distribution) for (const d of deps.distribution.referencedBlobs()) blobRoots.add(d);
   const unreferenced: { digest: string; size: number }[] = [];
   for await (const b of deps.content.list()) if (!blobRoots.has(b.digest)) unreferenced.push(b);
   for (const b of unreferenced) {
@@ -75,5 +80,6 @@ export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
       if (!isNotFound(err)) deps.log.warn("gc: cannot delete blob", { digest: b.digest, err });
     }
   }
+  deps.distribution?.forgetBlobs(result.blobsDeleted);
   return result;
 }

@@ -1,6 +1,7 @@
 /**
- * ImageService: everything of `docker image …` that needs no registry or builder. It satisfies
- * api/backend.ts ImagesBackend structurally (same method names and signatures).
+ * ImageService: everything of `docker image …` but the builder, including pull/push/login through a
+ * registry client wired late (setRegistryClient; see distribution.ts). It satisfies api/backend.ts
+ * ImagesBackend structurally (same method names and signatures).
  *
  * Lifecycle: construct → recover() once at daemon start (drops leases left by a crash, runs gc) →
  * serve requests. Work in flight (load, import) is pinned by a lease; an image becomes visible in one
@@ -16,7 +17,7 @@ import type {
   JSONMessage,
 } from "../api/types/index.js";
 import type { ContentStore } from "../content/content-store.js";
-import { InvalidArgumentError, isNotFound, NoSuchImageError, kindOf } from "../errdefs/index.js";
+import { InvalidArgumentError, isNotFound, NoSuchImageError, NotImplementedError, kindOf } from "../errdefs/index.js";
 import { familiarString, parseNormalizedNamed, referenceString, validateTag } from "../oci/index.js";
 import type { Snapshotter } from "../snapshots/snapshotter.js";
 import type { StateDb } from "../state/index.js";
@@ -36,6 +37,9 @@ import { removeImage } from "./remove.js";
 import { RwLock } from "./rw-lock.js";
 import { saveImages } from "./save.js";
 import { historyOf, inspectOf } from "./wire.js";
+import { DistributionService, pullReference, type RegistryClientFactory } from "./distribution.js";
+import { DistributionStore } from "./distribution-store.js";
+import type { AuthConfig } from "../registry/client/types.js";
 
 /** Same shape as api/backend.ts RequestContext (not imported: images/ stays below api/). */
 export interface ImageRequestContext {
@@ -62,6 +66,7 @@ export class ImageService {
   private readonly core: ImageCore;
   private inUseHook: (imageId: string) => ImageUse | undefined;
   private snapshotRootsHook: (() => Iterable<string> | Promise<Iterable<string>>) | undefined;
+  private distribution: DistributionService | undefined;
 
   constructor(private readonly opts: ImageServiceOptions) {
     this.store = new ImageStore(opts.state);
@@ -90,6 +95,60 @@ export class ImageService {
   }
   setSnapshotRoots(fn: () => Iterable<string> | Promise<Iterable<string>>): void {
     this.snapshotRootsHook = fn;
+  }
+
+  /**
+   * Late wiring of registries: `factory` makes the registry client on first use (daemon/ loads its code
+   * lazily); `allowed` is the allowed-registries policy.
+   */
+  setRegistryClient(factory: RegistryClientFactory, allowed?: (host: string) => boolean): void {
+    this.distribution = new DistributionService(this.core, factory, allowed);
+  }
+
+  private dist(): DistributionService {
+    if (!this.distribution) throw new NotImplementedError("this daemon has no registry client: pull and push are not available");
+    return this.distribution;
+  }
+
+  /**
+   * POST /images/create?fromImage=…&tag=…: pulls `name` (`tag` may be a tag or a digest; `latest` when
+   * empty). Errors before the first progress message are thrown before anything was written.
+   */
+  async pull(
+    opts: { name: string; tag?: string; platform?: string; auth?: AuthConfig },
+    progress: (msg: JSONMessage) => void,
+    ctx: ImageRequestContext,
+  ): Promise<string> {
+    const ref = pullReference(opts.name, opts.tag);
+    const r = await this.dist().pull(
+      { ref, signal: ctx.signal, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.auth ? { auth: opts.auth } : {}) },
+      progress,
+    );
+    return r.id;
+  }
+
+  /** POST /images/{name}/push?tag=…: pushes one tag, or every tag of the repository when `tag` is empty. */
+  async push(
+    opts: { name: string; tag?: string; auth?: AuthConfig },
+    progress: (msg: JSONMessage) => void,
+    ctx: ImageRequestContext,
+  ): Promise<void> {
+    const named = parseNormalizedNamed(opts.name);
+    let tag = opts.tag || undefined;
+    if (tag === undefined && named.tag !== undefined) tag = named.tag;
+    if (tag !== undefined) validateTag(tag);
+    const ref = { domain: named.domain, path: named.path, name: named.name };
+    await this.dist().push({ ref, signal: ctx.signal, ...(tag !== undefined ? { tag } : {}), ...(opts.auth ? { auth: opts.auth } : {}) }, progress);
+  }
+
+  /** POST /auth: checks credentials against the registry (docker login). */
+  async login(auth: AuthConfig, ctx: ImageRequestContext): Promise<{ status: string; identityToken: string }> {
+    return this.dist().login(auth, ctx.signal);
+  }
+
+  /** Closes the registry client, if one was made. */
+  async closeRegistry(): Promise<void> {
+    await this.distribution?.close();
   }
 
   /** For containers/ (commit): runs fn with the shared image core (store, content, snapshotter, lock). */
@@ -198,7 +257,11 @@ export class ImageService {
   /** Deletes blobs and snapshots nothing references (images, leases, container snapshots). */
   async gc(): Promise<GcResult> {
     return this.core.lock.exclusive(() =>
-      collectGarbage({ ...this.core, ...(this.snapshotRootsHook ? { snapshotRoots: this.snapshotRootsHook } : {}) }),
+      collectGarbage({
+        ...this.core,
+        distribution: new DistributionStore(this.opts.state),
+        ...(this.snapshotRootsHook ? { snapshotRoots: this.snapshotRootsHook } : {}),
+      }),
     );
   }
 

@@ -11,3 +11,6 @@ export { unpackLayers, type LayerToUnpack } from "./unpack.js";
 export type { GcResult } from "./gc.js";
 export type { ImagesDiskUsage } from "./disk-usage.js";
 export { parseTimestamp, globToRegExp } from "./filters.js";
+export { DistributionService, loginHost, pullReference, type RegistryClientFactory } from "./distribution.js";
+export { maxConcurrentDownloads } from "./pull-layers.js";
+export { maxConcurrentUploads } from "./push.js";

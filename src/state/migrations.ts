@@ -5,6 +5,7 @@ import { containersMigration } from "./migrations/0003-containers.js";
 import { buildCacheMigration } from "./migrations/0004-build-cache.js";
 import { volumesMigration } from "./migrations/0005-volumes.js";
 import { networksMigration } from "./migrations/0006-networks.js";
+import { distributionMigration } from "./migrations/0007-distribution.js";
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Never edit an applied migration: add a new one. */
-export const migrations: readonly Migration[] = [snapshotsMigration, imagesMigration, containersMigration, buildCacheMigration, volumesMigration, networksMigration];
+export const migrations: readonly Migration[] = [snapshotsMigration, imagesMigration, containersMigration, buildCacheMigration, volumesMigration, networksMigration, distributionMigration];

@@ -7,6 +7,8 @@ import type { Backend, BuildBackend, BuildRequest } from "../backend.js";
 import { parseFilters } from "../filters.js";
 import { boolParam, JsonLines, sendJson } from "../http-util.js";
 import type { Router } from "../router.js";
+import { BUILD_SECRETS_HEADER, decodeBuildSecrets, withBuildSecrets } from "../../util/build-secrets.js";
+import { registryConfigOf } from "./auth.js";
 
 function jsonParam<T>(q: URLSearchParams, name: string, check: (v: unknown) => v is T, fallback: T): T {
   const raw = q.get(name);
@@ -41,7 +43,17 @@ export function buildRequestOf(q: URLSearchParams): BuildRequest {
     quiet: boolParam(q, "q"),
     networkMode: q.get("networkmode") ?? "",
     platform: q.get("platform") ?? "",
+    ...(boolParam(q, "pull") ? { pull: true } : {}),
   };
+}
+
+/** The X-Berth-Build-Secrets header (base64 JSON {id: base64 bytes}); 400 when malformed. */
+export function buildSecretsOf(header: string | string[] | undefined): Map<string, Buffer> {
+  if (header === undefined || header === "") return new Map();
+  const v = Array.isArray(header) ? header.join("") : header;
+  const m = decodeBuildSecrets(v);
+  if (!m) throw new InvalidArgumentError("invalid X-Berth-Build-Secrets header: want base64 of a JSON object of base64 strings");
+  return m;
 }
 
 function exitCodeOf(err: unknown): number | undefined {
@@ -56,9 +68,14 @@ export function registerBuildRoutes(r: Router, backend: Backend): void {
   const bb: BuildBackend = b;
   r.post("/build", async (req, res) => {
     const opts = buildRequestOf(req.query);
+    const secrets = buildSecretsOf(req.raw.headers[BUILD_SECRETS_HEADER]);
+    if (secrets.size > 0) opts.secrets = secrets;
+    const auths = registryConfigOf(req.raw);
+    if (auths) opts.registryAuths = auths;
     const out = new JsonLines(res);
     try {
-      await bb.build(req.raw, opts, out.write, req.ctx);
+      // the builder's RUN steps find the secrets in their async context (util/build-secrets.ts)
+      await withBuildSecrets(secrets, () => bb.build(req.raw, opts, out.write, req.ctx));
       out.end();
     } catch (e) {
       if (!out.started) throw e;

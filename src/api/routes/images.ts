@@ -8,9 +8,10 @@ import { parseFilters } from "../filters.js";
 import { parseNormalizedNamed, validateTag } from "../../oci/index.js";
 import { boolParam, boolParamOr, JsonLines, sendJson } from "../http-util.js";
 import type { ApiRequest, Router } from "../router.js";
+import { registryAuthOf } from "./auth.js";
 
 export interface ImageRouteOptions {
-  /** Whether a registry host may be contacted (allowed-registries); pull itself is not implemented yet. */
+  /** Whether a registry host may be contacted (allowed-registries), checked before pull and push. */
   registryAllowed?: (host: string) => boolean;
 }
 
@@ -35,7 +36,23 @@ async function create(backend: Backend, opts: ImageRouteOptions, req: ApiRequest
     if (opts.registryAllowed && !opts.registryAllowed(host)) {
       throw new ForbiddenError(`registry ${host} is not allowed by this daemon's allowed-registries setting`);
     }
-    throw new NotImplementedError(`pulling images is not implemented yet (requested ${fromImage})`);
+    const pull = backend.images.pull?.bind(backend.images);
+    if (!pull) throw new NotImplementedError(`pulling images is not available on this daemon (requested ${fromImage})`);
+    const auth = registryAuthOf(req.raw);
+    const platform = q.get("platform");
+    const out = new JsonLines(res);
+    try {
+      await pull(
+        { name: fromImage, ...(pullTag ? { tag: pullTag } : {}), ...(platform ? { platform } : {}), ...(auth ? { auth } : {}) },
+        out.write,
+        req.ctx,
+      );
+      out.end();
+    } catch (e) {
+      if (!out.started) throw e;
+      out.fail(e);
+    }
+    return;
   }
   if (fromSrc !== "-") {
     if (fromSrc) throw new NotImplementedError("importing from a URL is not supported; use fromSrc=- with a request body");
@@ -115,13 +132,25 @@ export function registerImageRoutes(r: Router, backend: Backend, opts: ImageRout
     res.writeHead(201, { "Content-Length": "0" });
     res.end();
   });
-  r.post("/images/(.+)/push", (req) => {
+  r.post("/images/(.+)/push", async (req, res) => {
     const name = req.params[0] ?? "";
+    parseNormalizedNamed(name); // invalid reference format → 400
     const host = registryHostOf(name);
     if (opts.registryAllowed && !opts.registryAllowed(host)) {
-      return Promise.reject(new ForbiddenError(`registry ${host} is not allowed by this daemon's allowed-registries setting`));
+      throw new ForbiddenError(`registry ${host} is not allowed by this daemon's allowed-registries setting`);
     }
-    return Promise.reject(new NotImplementedError(`pushing images is not implemented yet (requested ${name})`));
+    const push = im.push?.bind(im);
+    if (!push) throw new NotImplementedError(`pushing images is not available on this daemon (requested ${name})`);
+    const tag = req.query.get("tag");
+    const auth = registryAuthOf(req.raw);
+    const out = new JsonLines(res);
+    try {
+      await push({ name, ...(tag ? { tag } : {}), ...(auth ? { auth } : {}) }, out.write, req.ctx);
+      out.end();
+    } catch (e) {
+      if (!out.started) throw e;
+      out.fail(e);
+    }
   });
   r.delete("/images/(.+)", async (req, res) => {
     const items = await im.remove(req.params[0] ?? "", { force: boolParam(req.query, "force"), noprune: boolParam(req.query, "noprune") }, req.ctx);

@@ -5,7 +5,8 @@
  * output as is, an error ends the build with its code (a failing RUN's exit status), `-q` prints only
  * the image id, `--iidfile` writes it.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import type { IncomingMessage } from "node:http";
 import { PassThrough, Readable, Transform } from "node:stream";
 import type { JSONMessage } from "../../api/types/index.js";
@@ -18,6 +19,7 @@ import { parseNormalizedNamed } from "../../oci/reference.js";
 import { displayJSONMessages, JSONMessageError } from "../format/jsonmessage.js";
 import { humanSize } from "../format/units.js";
 import { StatusError } from "../cli-error.js";
+import { BUILD_SECRETS_HEADER, encodeBuildSecrets } from "../../util/build-secrets.js";
 import { dockerfileOnlyContext, isArchive, localContext, parseBuildArgs, parseLabels } from "./build-context.js";
 
 export const flags: FlagSpec[] = [
@@ -35,7 +37,54 @@ export const flags: FlagSpec[] = [
   { long: "target", type: "string", valueName: "string", usage: "Set the target build stage to build." },
   { long: "rm", type: "bool", usage: "Remove intermediate containers after a successful build", default: true },
   { long: "force-rm", type: "bool", usage: "Always remove intermediate containers" },
+  { long: "secret", type: "stringArray", valueName: "stringArray", usage: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=mysecret,env=VAR")' },
 ];
+
+/**
+ * `--secret id=x[,src=path|source=path][,env=VAR][,type=file|env]` → id → bytes. Without src and
+ * env: the environment variable named like the id when set, else the file named like the id.
+ */
+export function parseSecretFlags(specs: readonly string[], env: NodeJS.ProcessEnv = process.env): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const spec of specs) {
+    let id = "";
+    let src = "";
+    let envName = "";
+    let kind = "";
+    for (const field of spec.split(",")) {
+      const eq = field.indexOf("=");
+      if (eq < 0) throw new StatusError(`invalid argument "${spec}" for "--secret" flag: invalid field '${field}' must be a key=value pair`, 125);
+      const k = field.slice(0, eq).toLowerCase();
+      const v = field.slice(eq + 1);
+      if (k === "id") id = v;
+      else if (k === "src" || k === "source") src = v;
+      else if (k === "env") envName = v;
+      else if (k === "type") {
+        if (v !== "file" && v !== "env") throw new StatusError(`invalid argument "${spec}" for "--secret" flag: unsupported secret type "${v}"`, 125);
+        kind = v;
+      } else throw new StatusError(`invalid argument "${spec}" for "--secret" flag: unexpected key '${k}' in '${field}'`, 125);
+    }
+    if (kind === "env" && envName === "") envName = src || id;
+    if (id === "") id = path.basename(src || envName);
+    if (id === "" || id === ".") throw new StatusError(`invalid argument "${spec}" for "--secret" flag: secret ID missing`, 125);
+    if (envName === "" && src === "" && kind === "") {
+      if (env[id] !== undefined) envName = id;
+      else src = id;
+    }
+    if (envName !== "") {
+      const v = env[envName];
+      if (v === undefined) throw new StatusError(`failed to read secret ${id}: environment variable ${envName} is not set`, 1);
+      out.set(id, Buffer.from(v));
+    } else {
+      try {
+        out.set(id, readFileSync(src));
+      } catch (e) {
+        throw new StatusError(`failed to read secret ${id} from ${src}: ${(e as Error).message}`, 1);
+      }
+    }
+  }
+  return out;
+}
 export const args: ArgRule = { kind: "exact", n: 1 };
 
 const SENDING = "Sending build context to Docker daemon";
@@ -134,6 +183,10 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
   const buildArgs = parseBuildArgs(list(f, "build-arg"));
   const labels = parseLabels(list(f, "label"));
   const iidfile = str(f, "iidfile") ?? "";
+  const secrets = parseSecretFlags(list(f, "secret"));
+  const secretsHeader = secrets.size > 0 ? encodeBuildSecrets(secrets) : "";
+  // they travel in one request header (the legacy API has no session); berthd takes 16 KiB of headers
+  if (secretsHeader.length > 12_000) throw new StatusError("--secret: the secrets are too large to send to berthd (at most about 6 KiB in all)", 1);
 
   if (dockerfileFlag === "-" && contextArg === "-") throw new StatusError("invalid argument: can't use stdin for both build context and dockerfile", 1);
   if (iidfile !== "") {
@@ -199,7 +252,12 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
   const client = await ctx.client();
   let res: IncomingMessage;
   try {
-    res = await client.request("POST", `/build?${qs.toString()}`, { body: upload, headers: { "Content-Type": "application/x-tar", "X-Registry-Config": (await import("../registry-auth/cli-config.js")).registryConfigHeader(ctx) } });
+    res = await client.request("POST", `/build?${qs.toString()}`, { body: upload, headers: {
+        "Content-Type": "application/x-tar",
+        "X-Registry-Config": (await import("../registry-auth/cli-config.js")).registryConfigHeader(ctx),
+        ...(secretsHeader !== "" ? { [BUILD_SECRETS_HEADER]: secretsHeader } : {}),
+      },
+    });
   } catch (e) {
     upload.destroy();
     body.destroy();

@@ -10,12 +10,19 @@ import type { Session } from "./session.js";
 
 export async function login(session: Session, authorizer: Authorizer, base: string, signal?: AbortSignal): Promise<{ status: string; identityToken?: string }> {
   const url = `${base}/v2/`;
-  const res = await session.call({ method: "GET", url, signal });
+  let res;
+  try {
+    res = await session.call({ method: "GET", url, signal });
+  } catch (e) {
+    // the token service refused the credentials: docker names the request that needed the token
+    if (e instanceof UnauthorizedError && !e.message.startsWith("Get ")) throw new UnauthorizedError(`Get "${url}": ${e.message}`);
+    throw e;
+  }
   const text = await res.text().catch(() => "");
   const host = new URL(url).host;
   if (res.status === 401) {
     const ch = authorizer.challengeFor(host);
-    if (ch?.scheme === "bearer") throw new UnauthorizedError(registryErrorMessage(text, 401) ?? "unauthorized: incorrect username or password");
+    if (ch?.scheme === "bearer") throw new UnauthorizedError(`Get "${url}": ${registryErrorMessage(text, 401) ?? "unauthorized: incorrect username or password"}`);
     throw new UnauthorizedError(`login attempt to ${new URL("/v2/", res.url).href} failed with status: ${statusLine(401)}`);
   }
   if (res.status !== 200) throw errorForStatus(res.status, text);

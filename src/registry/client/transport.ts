@@ -164,7 +164,7 @@ export class Transport {
       header: (name) => all(name)[0],
       headerAll: all,
       body: r.body,
-      text: () => r.body.text(),
+      text: () => readText(r.body),
       dump: async () => {
         await r.body.dump().catch(() => undefined);
       },
@@ -176,4 +176,24 @@ export class Transport {
     this.agents.clear();
     await Promise.all(ds.map((d) => d.close().catch(() => undefined)));
   }
+}
+
+/** Error bodies are small; a larger one is cut here. */
+const MAX_TEXT = 1024 * 1024;
+
+/**
+ * The body as text, read by iteration: undici's own text() never settles (and throws out of a
+ * microtask) when the body has already ended, e.g. after dump() or on a HEAD answer. Empty then.
+ */
+async function readText(body: Dispatcher.ResponseData["body"]): Promise<string> {
+  const st = body as unknown as { readableEnded?: boolean; destroyed?: boolean };
+  if (st.readableEnded === true || st.destroyed === true) return "";
+  const parts: Buffer[] = [];
+  let len = 0;
+  for await (const c of body) {
+    const b = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
+    if (len < MAX_TEXT) parts.push(b.subarray(0, MAX_TEXT - len));
+    len += b.length;
+  }
+  return Buffer.concat(parts).toString("utf8");
 }
