@@ -58,3 +58,23 @@ test("zstd, bzip2 and xz via their commands; corrupt zstd is an error", async ()
   const z = await readAll(compress(Readable.from([data]), "zstd"));
   assert.ok((await readAll((await decompress([z])).stream)).equals(data));
 });
+
+test("gzipAdaptive: stored blocks for incompressible data, deflate for the rest; both gunzip back", async () => {
+  const { randomBytes } = await import("node:crypto");
+  const { gunzipSync } = await import("node:zlib");
+  const { gzipAdaptive } = await import("./compression.js");
+  const collect = async (r: AsyncIterable<Uint8Array>): Promise<Buffer> => {
+    const parts: Buffer[] = [];
+    for await (const c of r) parts.push(Buffer.from(c));
+    return Buffer.concat(parts);
+  };
+  const random = randomBytes(3 * 1024 * 1024);
+  const gzRandom = await collect(await gzipAdaptive([random]));
+  assert.ok(gzRandom.length > random.length, "stored, not deflated");
+  assert.ok(gunzipSync(gzRandom).equals(random));
+  const text = Buffer.from("hello layer\n".repeat(300_000));
+  const gzText = await collect(await gzipAdaptive([text.subarray(0, 1000), text.subarray(1000)]));
+  assert.ok(gzText.length < text.length / 20, "deflated");
+  assert.ok(gunzipSync(gzText).equals(text));
+  assert.ok(gunzipSync(await collect(await gzipAdaptive([]))).length === 0);
+});

@@ -141,3 +141,18 @@ export function compress(input: ByteInput, compression: "none" | "gzip" | "zstd"
   raw.on("error", (e) => z.destroy(e));
   return raw.pipe(z);
 }
+
+/** How much of a stream gzipAdaptive test-compresses to choose its level. */
+const SAMPLE_BYTES = 1024 * 1024;
+
+/**
+ * gzip for layers pushed to registries: level 1 (about twice level 6's speed for 8 % more bytes), or
+ * level 0 (stored blocks, ~10× faster) when a sample of the start does not shrink by 5 %: random or
+ * already-compressed data gains nothing from deflate but costs it ~50 MB/s. Still a plain gzip stream.
+ */
+export async function gzipAdaptive(input: ByteInput): Promise<Readable> {
+  const { head, rest } = await peek(input, SAMPLE_BYTES);
+  const sample = head.subarray(0, SAMPLE_BYTES);
+  const level = sample.length > 0 && zlib().deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95 ? 0 : 1;
+  return compress(joined(head, rest), "gzip", level);
+}

@@ -15,6 +15,7 @@ export {
 export {
   DECOMPRESS_COMMANDS,
   compress,
+  gzipAdaptive,
   decompress,
   sniffCompression,
   throughCommand,

@@ -10,7 +10,7 @@ import { InvalidArgumentError, NotFoundError } from "../errdefs/index.js";
 import type { Descriptor, Manifest, Reference } from "../oci/index.js";
 import { MediaTypes, familiarName, familiarString, layerCompression } from "../oci/index.js";
 import type { AuthConfig, Repository } from "../registry/client/types.js";
-import { compress } from "../archive/index.js";
+import { gzipAdaptive } from "../archive/index.js";
 import { singleFlight, type DistributionContext } from "./distribution-context.js";
 import type { CompressedLayer } from "./distribution-store.js";
 import type { ImageRecord, LayerRecord } from "./image-record.js";
@@ -85,7 +85,7 @@ async function compressedLayer(dc: DistributionContext, layer: LayerRecord, leas
   }
   return singleFlight(dc.compressions, layer.diffId, async () => {
     const src = (await content.has(layer.diffId)) ? await content.reader(layer.diffId) : await openUncompressed(content, layer.blobDigest);
-    const info = await content.writeStream(compress(src, "gzip"));
+    const info = await content.writeStream(await gzipAdaptive(src));
     dc.core.leases.add(lease, "content", info.digest);
     const made: CompressedLayer = { blobDigest: info.digest, mediaType: MediaTypes.dockerLayerGzip, size: info.size };
     dc.records.recordCompressed(layer.diffId, made);
