@@ -152,7 +152,14 @@ const SAMPLE_BYTES = 1024 * 1024;
  */
 export async function gzipAdaptive(input: ByteInput): Promise<Readable> {
   const { head, rest } = await peek(input, SAMPLE_BYTES);
-  const sample = head.subarray(0, SAMPLE_BYTES);
-  const level = sample.length > 0 && zlib().deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95 ? 0 : 1;
-  return compress(joined(head, rest), "gzip", level);
+  return compress(joined(head, rest), "gzip", isIncompressible(head) ? 0 : 1);
 }
+
+/** Whether deflate (level 1) fails to shrink the first MB of `sample` by 5 %. Empty input is not. */
+export function isIncompressible(sample: Uint8Array): boolean {
+  const s = sample.subarray(0, SAMPLE_BYTES);
+  return s.length > 0 && zlib().deflateRawSync(s, { level: 1 }).length > s.length * 0.95;
+}
+
+/** Bytes a compressibility sample needs. */
+export const COMPRESSIBILITY_SAMPLE_BYTES = SAMPLE_BYTES;

@@ -16,6 +16,8 @@ export {
   DECOMPRESS_COMMANDS,
   compress,
   gzipAdaptive,
+  isIncompressible,
+  COMPRESSIBILITY_SAMPLE_BYTES,
   decompress,
   sniffCompression,
   throughCommand,

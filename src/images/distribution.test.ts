@@ -20,10 +20,10 @@ import { humanSize, progressBar } from "./transfer-progress.js";
 
 const ctx = () => ({ apiVersion: "1.44", signal: new AbortController().signal });
 
-function tarOf(files: Record<string, string>): Buffer {
+function tarOf(files: Record<string, string | Buffer>): Buffer {
   const parts: Buffer[] = [];
   for (const [name, data] of Object.entries(files)) {
-    const body = Buffer.from(data);
+    const body = Buffer.isBuffer(data) ? data : Buffer.from(data);
     parts.push(
       encodeHeader({
         name: Buffer.from(name),
@@ -419,6 +419,21 @@ test("push: a local image is gzipped once, remembered, and a second push says La
   await images.gc();
   for (const g of gz) assert.equal(await content.has(g?.blobDigest ?? ""), false);
   assert.deepEqual(rec.layers.flatMap((l) => records.compressedOf(l.diffId)), []);
+});
+
+test("push: a layer deflate cannot shrink goes up as the plain tar berth keeps (no compression pass)", async (t) => {
+  const { images, reg, state } = await setup(t);
+  const { randomBytes } = await import("node:crypto");
+  const img = reg.addImage("rand", "latest", [tarOf({ noise: randomBytes(2 * 1024 * 1024) }), tarOf({ text: "x".repeat(100_000) })], { gzip: false });
+  await pull(images, "127.0.0.1:5000/rand");
+  await images.tag("127.0.0.1:5000/rand", "127.0.0.1:5000/rand2", "v1", ctx());
+  state.db.prepare("UPDATE images SET manifest_digest = NULL WHERE id = ?").run(img.id);
+  await images.push({ name: "127.0.0.1:5000/rand2" }, () => undefined, ctx());
+  const m = JSON.parse(reg.manifests.get("rand2:v1")?.bytes.toString() ?? "{}") as { layers: Descriptor[] };
+  const rec = images.get(img.id);
+  assert.equal(m.layers[0]?.mediaType, MediaTypes.dockerLayer);
+  assert.equal(m.layers[0]?.digest, rec.layers[0]?.diffId, "the random layer is its own uncompressed tar");
+  assert.equal(m.layers[1]?.mediaType, MediaTypes.dockerLayerGzip, "the text layer is gzipped");
 });
 
 test("push: docker's errors for a missing tag or repository", async (t) => {

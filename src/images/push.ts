@@ -10,7 +10,7 @@ import { InvalidArgumentError, NotFoundError } from "../errdefs/index.js";
 import type { Descriptor, Manifest, Reference } from "../oci/index.js";
 import { MediaTypes, familiarName, familiarString, layerCompression } from "../oci/index.js";
 import type { AuthConfig, Repository } from "../registry/client/types.js";
-import { gzipAdaptive } from "../archive/index.js";
+import { COMPRESSIBILITY_SAMPLE_BYTES, gzipAdaptive, isIncompressible } from "../archive/index.js";
 import { singleFlight, type DistributionContext } from "./distribution-context.js";
 import type { CompressedLayer } from "./distribution-store.js";
 import type { ImageRecord, LayerRecord } from "./image-record.js";
@@ -84,6 +84,14 @@ async function compressedLayer(dc: DistributionContext, layer: LayerRecord, leas
     if (await content.has(k.blobDigest)) return k;
   }
   return singleFlight(dc.compressions, layer.diffId, async () => {
+    // A layer that deflate cannot shrink (random or already-compressed data) goes up as the plain tar
+    // berth already keeps: compressing it would only cost time (docker's rootfs.diff.tar media type).
+    if ((await content.has(layer.diffId)) && isIncompressible(await readHead(content, layer.diffId))) {
+      dc.core.leases.add(lease, "content", layer.diffId);
+      const plain: CompressedLayer = { blobDigest: layer.diffId, mediaType: MediaTypes.dockerLayer, size: (await content.info(layer.diffId)).size };
+      dc.records.recordCompressed(layer.diffId, plain);
+      return plain;
+    }
     const src = (await content.has(layer.diffId)) ? await content.reader(layer.diffId) : await openUncompressed(content, layer.blobDigest);
     const info = await content.writeStream(await gzipAdaptive(src));
     dc.core.leases.add(lease, "content", info.digest);
@@ -91,6 +99,24 @@ async function compressedLayer(dc: DistributionContext, layer: LayerRecord, leas
     dc.records.recordCompressed(layer.diffId, made);
     return made;
   }).promise;
+}
+
+/** The first bytes of a blob (a compressibility sample). */
+async function readHead(content: DistributionContext["core"]["content"], digest: string): Promise<Buffer> {
+  const r = await content.reader(digest);
+  const parts: Buffer[] = [];
+  let len = 0;
+  try {
+    for await (const c of r) {
+      const b = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
+      parts.push(b);
+      len += b.length;
+      if (len >= COMPRESSIBILITY_SAMPLE_BYTES) break;
+    }
+  } finally {
+    r.destroy();
+  }
+  return Buffer.concat(parts);
 }
 
 async function* oneChunk(b: Uint8Array): AsyncGenerator<Uint8Array> {
