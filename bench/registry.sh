@@ -15,6 +15,7 @@
 #
 #   sudo bench/registry.sh               # builds first; NO_BUILD=1 to skip; RUNS=3 BENCH_MB=200 BENCH_LAYERS=10
 #   SKIP_BERTH=1 bench/registry.sh       # Docker's numbers only
+#   BENCH_DATA=binary bench/registry.sh  # compressible layers (program code) instead of random bytes
 #
 # All traffic is on 127.0.0.1 (both daemons treat 127.0.0.0/8 registries as insecure: plain HTTP).
 cd "$(dirname "$0")/.."
@@ -23,6 +24,8 @@ RUNS=${RUNS:-3}
 . bench/lib.sh
 BENCH_MB=${BENCH_MB:-200}
 BENCH_LAYERS=${BENCH_LAYERS:-10}
+# random: incompressible layers (berth pushes them as plain tars); binary: program code, which gzip shrinks
+BENCH_DATA=${BENCH_DATA:-random}
 PODMAN_PUSH=106
 PODMAN_PULL=125
 REPO=bench/reg
@@ -34,7 +37,7 @@ REG_PIDS=()
 BEFORE_CLEANUP='for p in "${REG_PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.2; for p in "${REG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done'
 
 log "making a ${BENCH_MB} MB image in ${BENCH_LAYERS} layers"
-read -r IMG_ID LAYER_BYTES < <(node out/bench/registry-image.js "$W/img.tar" "$BENCH_MB" "$BENCH_LAYERS")
+read -r IMG_ID LAYER_BYTES < <(node out/bench/registry-image.js "$W/img.tar" "$BENCH_MB" "$BENCH_LAYERS" "$BENCH_DATA")
 MB=$(echo "scale=3; $LAYER_BYTES / 1000000" | bc)
 log "image $IMG_ID, $MB MB of layer data"
 
@@ -139,7 +142,7 @@ fi
 
 r() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 echo
-echo "registry throughput, berth vs Docker $(dockerd --version | awk '{print $3}' | tr -d ,) — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, runs=$RUNS, ${MB} MB in ${BENCH_LAYERS} layers"
+echo "registry throughput, berth vs Docker $(dockerd --version | awk '{print $3}' | tr -d ,) — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, runs=$RUNS, ${MB} MB in ${BENCH_LAYERS} layers of ${BENCH_DATA} data"
 printf '%-46s %9s %9s %9s %9s\n' "MB/s (higher is better)" docker berth "b/docker" "b/podman"
 printf '%-46s %9s %9s %9s %9s\n' "push to docker-registry" "$D_PUSH" "$B_PUSH" "$(r "$B_PUSH" "$D_PUSH")" "$(r "$B_PUSH" "$PODMAN_PUSH")"
 printf '%-46s %9s %9s %9s %9s\n' "pull from docker-registry" "$D_PULL" "$B_PULL" "$(r "$B_PULL" "$D_PULL")" "$(r "$B_PULL" "$PODMAN_PULL")"
