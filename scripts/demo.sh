@@ -56,4 +56,19 @@ if [ "${BERTH_DEMO_SKIP_DEBIAN:-}" != 1 ]; then
   step berth stop hello_container
   step berth rm hello_container
 fi
+# Registries: berth's own registry on loopback, a push to it, and a pull back into an empty name.
+echo; echo "# a private registry (berth registry serve), push and pull:"
+berth registry serve --addr 127.0.0.1:0 --root "$work/registry" >"$work/registry.log" 2>&1 &
+reg_pid=$!
+trap 'kill "$reg_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do grep -q '^listening on ' "$work/registry.log" 2>/dev/null && break; sleep 0.1; done
+reg=$(sed -n 's/^listening on //p' "$work/registry.log" | head -1)
+step berth tag busybox "$reg/demo/busybox:v1"
+step berth push "$reg/demo/busybox:v1"
+step berth rmi "$reg/demo/busybox:v1"
+step berth pull "$reg/demo/busybox:v1"
+step berth run --rm --pull=never "$reg/demo/busybox:v1" echo pulled from berth\'s own registry
+step berth rmi "$reg/demo/busybox:v1"
+kill "$reg_pid" 2>/dev/null || true
+
 step berth system df

@@ -14,7 +14,7 @@ import type { LayerRecord } from "./image-record.js";
 import { pullLayers } from "./pull-layers.js";
 import { parsePlatform, resolveImage } from "./pull-manifest.js";
 import { deleteUnusedBlobs } from "./remove.js";
-import { TransferProgress, type ProgressFn } from "./transfer-progress.js";
+import { shortLayerId, TransferProgress, type ProgressFn } from "./transfer-progress.js";
 
 export interface PullRequest {
   /** Normalised reference with a tag or a digest. */
@@ -97,6 +97,14 @@ export async function pullImage(dc: DistributionContext, req: PullRequest, out: 
         core.leases.add(lease, "content", resolved.manifestDesc.digest);
         await core.content.writeBytes(resolved.configBytes, { expected: id });
         await core.content.writeBytes(resolved.manifestBytes, { expected: resolved.manifestDesc.digest });
+      } else if ((ref.digest === undefined ? core.store.byTag(referenceString({ ...ref, tag: reference })) : core.store.byDigest(repoDigest)) !== id) {
+        // the image is here under another name: every layer is, as docker reports it
+        const seen = new Set<string>();
+        for (const l of resolved.manifest.layers) {
+          const lid = shortLayerId(l.digest);
+          if (!seen.has(lid)) progress.update(lid, "Already exists");
+          seen.add(lid);
+        }
       }
       req.signal?.throwIfAborted();
       const upToDate = core.state.tx(() => {
