@@ -4,7 +4,7 @@
  * of the current image, whose changes become the step's layer. No container is made.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { InvalidArgumentError, NotFoundError, NotImplementedError, messageOf } from "../errdefs/index.js";
 import { mountTemp, openLayer } from "../containers/container-fs-access.js";
@@ -14,6 +14,7 @@ import type { AddInstruction, CopyInstruction } from "../dockerfile/index.js";
 import type { ContainerConfig } from "../oci/index.js";
 import { resolveSources, contentChecksum } from "./context/copy-sources.js";
 import { copyInto } from "./context/copy-into.js";
+import { downloadUrl, isHttpSource } from "./context/fetch-url.js";
 import type { BuildContextState } from "./build-state.js";
 import { writeImage } from "./image-writer.js";
 import type { StageState } from "./stage-runner.js";
@@ -105,8 +106,13 @@ export async function copyStep(
   stepConfig: (comment: string, extra: unknown) => { cc: ContainerConfig; key: string },
 ): Promise<string> {
   if (ins.link) b.out.line("[Warning] --link is ignored by the legacy builder");
-  if (ins.kind === "ADD" && (ins.checksum !== "" || ins.sources.some((s) => /^(https?|git):\/\//.test(s) || s.startsWith("git@")))) {
-    throw new NotImplementedError("ADD from a URL or git repository is not supported by berth's builder");
+  if (ins.kind === "ADD" && ins.sources.some((s) => /^git:\/\//.test(s) || s.startsWith("git@") || /\.git(#.*)?$/.test(s) && isHttpSource(s))) {
+    throw new NotImplementedError("ADD from a git repository is not supported by berth's builder");
+  }
+  const urls = ins.kind === "ADD" ? ins.sources.filter(isHttpSource) : [];
+  if (ins.kind === "ADD" && ins.checksum !== "") {
+    if (urls.length === 0) throw new InvalidArgumentError(`Dockerfile line ${ins.startLine}: checksum can't be specified for non-HTTP(S) sources`);
+    if (ins.sources.length > 1) throw new InvalidArgumentError(`Dockerfile line ${ins.startLine}: checksum can't be specified for multiple sources`);
   }
   const from = fromRaw;
   const releases: Array<() => Promise<void>> = [];
@@ -126,11 +132,24 @@ export async function copyStep(
       srcRoot = view.root;
     }
     let entries: Entry[] = [];
+    const locals = ins.sources.filter((s) => !urls.includes(s));
     try {
-      if (ins.sources.length > 0) entries = await resolveSources(srcRoot, ins.sources, { allowWildcards: true });
+      if (locals.length > 0) entries = await resolveSources(srcRoot, locals, { allowWildcards: true });
     } catch (e) {
       if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`${ins.kind} failed: ${e.message}`, { cause: e });
       throw e;
+    }
+    const downloaded = new Set<string>();
+    if (urls.length > 0) {
+      const dir = await mkdtemp(path.join(b.deps.tmpRoot, "add-url-"));
+      releases.push(() => rm(dir, { recursive: true, force: true }));
+      for (const [n, u] of urls.entries()) {
+        const sub = path.join(dir, String(n));
+        await mkdir(sub);
+        const got = await downloadUrl(u, sub, { ...(ins.kind === "ADD" && ins.checksum !== "" ? { checksum: ins.checksum } : {}), signal: b.signal });
+        downloaded.add(got.host);
+        entries.push({ host: got.host, rel: got.name, isDir: false });
+      }
     }
     if (ins.contents.length > 0) {
       const dir = await mkdtemp(path.join(b.deps.tmpRoot, "heredoc-"));
@@ -156,6 +175,7 @@ export async function copyStep(
         ...(ins.chown ? { chown: await chownOf(root, ins.chown) } : {}),
         ...(ins.chmod ? { chmod: chmodOf(ins.chmod) } : {}),
         extractArchives: ins.kind === "ADD" && from === "",
+        noExtract: downloaded,
         // BuildKit keeps the owners of what COPY --from copies (the context's become 0:0)
         keepOwners: from !== "",
         instruction: ins.kind,

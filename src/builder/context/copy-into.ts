@@ -44,6 +44,8 @@ export interface CopyIntoOptions {
   chmod?: number;
   /** ADD: extract local archives instead of copying them. */
   extractArchives: boolean;
+  /** Sources never extracted even with extractArchives (ADD's URL downloads, as docker does). */
+  noExtract?: ReadonlySet<string>;
   /** The instruction name for error messages (default "COPY"). */
   instruction?: string;
   /**
@@ -231,7 +233,7 @@ export async function copyInto(
       copyChildren(ctx, e.host, mkdirOwned(ctx, rootfs, r.containerPath));
       continue;
     }
-    if (opts.extractArchives && st.isFile() && (await isArchiveFile(e.host))) {
+    if (opts.extractArchives && !opts.noExtract?.has(e.host) && st.isFile() && (await isArchiveFile(e.host))) {
       const r = resolveInRoot(fs, d.path, { followFinal: true });
       const host = mkdirOwned(ctx, rootfs, r.containerPath);
       await extractArchive({ owner: opts.chown, chmod: undefined }, e.host, host);
