@@ -143,7 +143,9 @@ class FakeRegistry implements RegistryClient {
         return reg.putManifestRaw(repoKey, reference, bytes, mediaType);
       },
       async listTags() {
-        return [];
+        const tags: string[] = [];
+        for (const k of reg.manifests.keys()) if (k.startsWith(`${repoKey}:`) && !k.slice(repoKey.length + 1).startsWith("sha256:")) tags.push(k.slice(repoKey.length + 1));
+        return tags;
       },
     };
     return repo;
@@ -189,7 +191,9 @@ async function setup(t: TestContext, kind: "native" | "overlay" = "native") {
 
 async function pull(images: ImageService, name: string, tag?: string, extra: { platform?: string } = {}): Promise<JSONMessage[]> {
   const msgs: JSONMessage[] = [];
-  await images.pull({ name, ...(tag ? { tag } : {}), ...extra }, (m) => msgs.push(m), ctx());
+  // the docker CLI always sends a tag (latest by default); no tag at all means every tag (pull -a)
+  const t = tag ?? (/[:@][^/]*$/.test(name.replace(/^[^/]*\//, "")) ? undefined : "latest");
+  await images.pull({ name, ...(t ? { tag: t } : {}), ...extra }, (m) => msgs.push(m), ctx());
   return msgs;
 }
 
@@ -252,6 +256,19 @@ test("pull: unknown tag and anonymous denial use docker's wording; nothing is st
     pull(images, "127.0.0.1:5000/x", "1"),
     (e: Error) => e.message === "pull access denied for 127.0.0.1:5000/x, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
   );
+});
+
+test("pull with no tag at all (docker pull -a): every tag, each with its lines, one final status", async (t) => {
+  const { images, reg } = await setup(t);
+  const a = reg.addImage("multi", "a", [tarOf({ a: "1" })], { gzip: true });
+  const b = reg.addImage("multi", "b", [tarOf({ b: "2" })], { gzip: true });
+  const msgs: JSONMessage[] = [];
+  await images.pull({ name: "127.0.0.1:5000/multi" }, (m) => msgs.push(m), ctx());
+  const st = statuses(msgs);
+  assert.ok(st.includes("a: Pulling from multi") && st.includes("b: Pulling from multi"), st.join("\n"));
+  assert.deepEqual(st.filter((x) => x.startsWith("Status: ")), ["Status: Downloaded newer image for 127.0.0.1:5000/multi"]);
+  assert.equal(images.resolve("127.0.0.1:5000/multi:a"), a.id);
+  assert.equal(images.resolve("127.0.0.1:5000/multi:b"), b.id);
 });
 
 test("pull: layers download concurrently, at most maxConcurrentDownloads at once, later ones Waiting", async (t) => {

@@ -74,6 +74,14 @@ export class DistributionService {
     return pullImage(this.ctx, req, progress);
   }
 
+  /** Every tag of a repository (docker pull -a). */
+  async listTags(req: { ref: Reference; auth?: AuthConfig; signal?: AbortSignal }): Promise<string[]> {
+    this.check(req.ref.domain);
+    const client = await this.ctx.client();
+    const repo = client.repository({ host: req.ref.domain, path: req.ref.path }, req.auth, "pull");
+    return repo.listTags(req.signal ? { signal: req.signal } : {});
+  }
+
   async push(req: { ref: Reference; tag?: string; auth?: AuthConfig; signal?: AbortSignal }, progress: ProgressFn): Promise<PushedTag[]> {
     this.check(req.ref.domain);
     return pushImage(this.ctx, req, progress);

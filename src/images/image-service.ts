@@ -17,8 +17,8 @@ import type {
   JSONMessage,
 } from "../api/types/index.js";
 import type { ContentStore } from "../content/content-store.js";
-import { InvalidArgumentError, isNotFound, NoSuchImageError, NotImplementedError, kindOf } from "../errdefs/index.js";
-import { familiarString, parseNormalizedNamed, referenceString, validateTag } from "../oci/index.js";
+import { InvalidArgumentError, isNotFound, NoSuchImageError, NotFoundError, NotImplementedError, kindOf } from "../errdefs/index.js";
+import { familiarName, familiarString, parseNormalizedNamed, referenceString, validateTag, type Reference } from "../oci/index.js";
 import type { Snapshotter } from "../snapshots/snapshotter.js";
 import type { StateDb } from "../state/index.js";
 import type { Logger } from "../util/index.js";
@@ -119,12 +119,45 @@ export class ImageService {
     progress: (msg: JSONMessage) => void,
     ctx: ImageRequestContext,
   ): Promise<string> {
+    const named = parseNormalizedNamed(opts.name);
+    if ((opts.tag === undefined || opts.tag === "") && named.tag === undefined && named.digest === undefined) {
+      return this.pullAllTags(named, opts, progress, ctx);
+    }
     const ref = pullReference(opts.name, opts.tag);
     const r = await this.dist().pull(
       { ref, signal: ctx.signal, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.auth ? { auth: opts.auth } : {}) },
       progress,
     );
     return r.id;
+  }
+
+  /**
+   * fromImage without a tag and no `tag` (docker pull -a; the docker CLI sends a tag otherwise): every
+   * tag of the repository, each tag's own lines, then one final status for the repository, as dockerd.
+   */
+  private async pullAllTags(
+    named: Reference,
+    opts: { platform?: string; auth?: AuthConfig },
+    progress: (msg: JSONMessage) => void,
+    ctx: ImageRequestContext,
+  ): Promise<string> {
+    const dist = this.dist();
+    const tags = await dist.listTags({ ref: named, signal: ctx.signal, ...(opts.auth ? { auth: opts.auth } : {}) });
+    if (tags.length === 0) throw new NotFoundError(`repository ${familiarName(named)} has no tags`);
+    let anyNew = false;
+    let last = "";
+    const perTag = (m: JSONMessage): void => {
+      if (m.status?.startsWith("Status: ") && m.id === undefined) return; // one status at the end instead
+      progress(m);
+    };
+    for (const tag of [...tags].sort()) {
+      const r = await dist.pull({ ref: { ...named, tag }, signal: ctx.signal, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.auth ? { auth: opts.auth } : {}) }, perTag);
+      anyNew ||= !r.upToDate;
+      last = r.id;
+    }
+    const fam = familiarName(named);
+    progress({ status: anyNew ? `Status: Downloaded newer image for ${fam}` : `Status: Image is up to date for ${fam}` });
+    return last;
   }
 
   /** POST /images/{name}/push?tag=…: pushes one tag, or every tag of the repository when `tag` is empty. */
