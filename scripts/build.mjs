@@ -5,7 +5,7 @@
 // stay external.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, rmSync } from "node:fs";
 
 const skipTsc = process.argv.includes("--no-tsc");
 if (!skipTsc) execFileSync("node_modules/.bin/tsc", ["-p", "."], { stdio: "inherit" });
@@ -23,12 +23,24 @@ rmSync("dist", { recursive: true, force: true });
 await Promise.all([
   build({
     ...common,
-    entryPoints: { berth: "src/bin/berth.ts" },
+    // the bundle; dist/berth.cjs is scripts/cli-loader.cjs, which runs it through a V8 code cache
+    entryPoints: { "berth-main": "src/bin/berth.ts" },
+    outdir: "dist",
+    outExtension: { ".js": ".cjs" },
+    format: "cjs",
+    // `berth registry` loads dist/berth-registry.cjs (below) instead, so other commands never parse it
+    external: [...common.external, "../registry/server/main.js"],
+    define: { "import.meta.url": "__berthBundleUrl" },
+    banner: { js: "const __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
+  build({
+    ...common,
+    entryPoints: { "berth-registry": "src/registry/server/main.ts" },
     outdir: "dist",
     outExtension: { ".js": ".cjs" },
     format: "cjs",
     define: { "import.meta.url": "__berthBundleUrl" },
-    banner: { js: "#!/usr/bin/env node\nconst __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    banner: { js: "const __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   }),
   build({
     ...common,
@@ -42,5 +54,6 @@ await Promise.all([
     },
   }),
 ]);
+copyFileSync("scripts/cli-loader.cjs", "dist/berth.cjs");
 chmodSync("dist/berth.cjs", 0o755);
 chmodSync("dist/berthd.js", 0o755);
