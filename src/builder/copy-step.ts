@@ -22,7 +22,7 @@ import type { StageState } from "./stage-runner.js";
 type Entry = { host: string; rel: string; isDir: boolean };
 
 /** A read-only view of an image's rootfs on a temp dir (an empty dir for an image without layers). */
-async function openImageRoot(b: BuildContextState, imageId: string | undefined): Promise<{ root: string; release: () => Promise<void> }> {
+export async function openImageRoot(b: BuildContextState, imageId: string | undefined): Promise<{ root: string; release: () => Promise<void> }> {
   const chain = imageId ? b.deps.images.store.get(imageId)?.topChainId : undefined;
   if (!chain) {
     const dir = await mkdtemp(path.join(b.deps.tmpRoot, "empty-"));

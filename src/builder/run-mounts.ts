@@ -14,7 +14,6 @@
  * The daemon's own dirs are bound with an internal grant tied to the RUN container. Mount points the
  * runtime had to create in the rootfs are removed again before the layer is taken (cleanStubs).
  */
-import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { chmod, chown, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
@@ -27,6 +26,7 @@ import { runMounts } from "../dockerfile/index.js";
 import type { EnvLookup, Instruction, RunInstruction, RunMount } from "../dockerfile/index.js";
 import { copyTree } from "../snapshots/index.js";
 import type { BuildContextState } from "./build-state.js";
+import { openImageRoot } from "./copy-step.js";
 import { CacheMountStore, cacheMountStoreFor } from "./cache-mounts.js";
 import { currentBuildSecrets } from "../util/build-secrets.js";
 import { contentChecksum, resolveSources } from "./context/copy-sources.js";
@@ -95,34 +95,6 @@ export function cacheMountsRoot(b: BuildContextState): string {
   return path.join(path.dirname(b.deps.tmpRoot), "cache-mounts");
 }
 
-/** A read-only view of an image's rootfs on a temp dir (an empty dir for a scratch image). */
-async function imageRoot(b: BuildContextState, imageId: string | undefined): Promise<{ root: string; release: () => Promise<void> }> {
-  const chain = imageId ? b.deps.images.store.get(imageId)?.topChainId : undefined;
-  if (!chain) {
-    const dir = await mkdtemp(path.join(b.deps.tmpRoot, "mount-empty-"));
-    return { root: dir, release: () => rm(dir, { recursive: true, force: true }) };
-  }
-  const sn = b.deps.snapshotter;
-  const key = `extract-run-mount-${randomBytes(8).toString("hex")}`;
-  const lease = b.deps.images.leases.create({ op: "build-run-mount" });
-  b.deps.images.leases.add(lease, "snapshot", key);
-  try {
-    const t = await mountTemp(await sn.view(key, chain));
-    return {
-      root: t.root,
-      release: async () => {
-        await t.release().catch(() => undefined);
-        await sn.remove(key).catch(() => undefined);
-        b.deps.images.leases.delete(lease);
-      },
-    };
-  } catch (e) {
-    await sn.remove(key).catch(() => undefined);
-    b.deps.images.leases.delete(lease);
-    throw e;
-  }
-}
-
 /** The image a mount's `from` names: an earlier stage (name or index) or a local image. */
 function fromImage(b: BuildContextState, from: string, stageIndex: number, line: number): string | undefined {
   let idx: number | undefined;
@@ -171,7 +143,7 @@ export async function prepareRunMounts(b: BuildContextState, list: readonly RunM
     if (from === "") return b.contextDir;
     const have = roots.get(from);
     if (have !== undefined) return have;
-    const v = await imageRoot(b, fromImage(b, from, o.stageIndex, o.line));
+    const v = await openImageRoot(b, fromImage(b, from, o.stageIndex, o.line));
     releases.push(v.release);
     roots.set(from, v.root);
     return v.root;

@@ -7,29 +7,17 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
-import { makeBusyboxArchive } from "../fixtures/busybox.js";
-import { startBerthd, type Berthd } from "../helpers/daemon.js";
+import { after, describe, it } from "node:test";
+import { loadedDaemon } from "../helpers/loaded-daemon.js";
 import { listCases, runCase, type CaseResult, type CorpusCase, type Cli } from "./build-corpus/corpus.js";
 
+const loaded = loadedDaemon();
 const fx = mkdtempSync("/tmp/berth-corpus-");
-let d: Berthd;
 const cases = listCases();
 
-before(async () => {
-  const busybox = path.join(fx, "busybox.tar");
-  makeBusyboxArchive(busybox, { tag: "busybox:latest" });
-  d = await startBerthd();
-  const r = await d.docker(["load", "-q", "-i", busybox]);
-  assert.equal(r.code, 0, r.stderr);
-});
-after(async () => {
-  await d?.cleanup();
-  rmSync(fx, { recursive: true, force: true });
-});
+after(() => rmSync(fx, { recursive: true, force: true }));
 
-const cli: Cli = (args) => d.docker(args, { timeoutMs: 120_000 });
+const cli: Cli = (args) => loaded.d.docker(args, { timeoutMs: 120_000 });
 
 /** JSON with object keys sorted: maps (Labels, Volumes, ExposedPorts) compare regardless of order. */
 function canon(v: unknown): string {
@@ -60,10 +48,10 @@ describe("build corpus", { concurrency: 2 }, () => {
     it(`${c.name}: ${c.spec.description}`, c.spec.knownIssue ? { todo: c.spec.knownIssue } : {}, async () => {
       const tag = `corpus-${c.name}`;
       const flavours = [
-        { name: "berth build", build: (args: readonly string[], ctx: string) => d.berth(["build", ...args, ctx], { timeoutMs: 120_000 }), extra: [] as string[] },
+        { name: "berth build", build: (args: readonly string[], ctx: string) => loaded.d.berth(["build", ...args, ctx], { timeoutMs: 120_000 }), extra: [] as string[] },
         {
           name: "docker build (legacy path)",
-          build: (args: readonly string[], ctx: string) => d.docker(["build", ...args, ctx], { env: { DOCKER_BUILDKIT: "0" }, timeoutMs: 120_000 }),
+          build: (args: readonly string[], ctx: string) => loaded.d.docker(["build", ...args, ctx], { env: { DOCKER_BUILDKIT: "0" }, timeoutMs: 120_000 }),
           // a cache case builds on what is cached (its CORPUS_FLAVOUR value keeps its chain apart)
           extra: c.spec.cache ? [] : ["--no-cache"],
         },

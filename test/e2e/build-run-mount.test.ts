@@ -10,22 +10,13 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { after, before, test } from "node:test";
-import { makeBusyboxArchive } from "../fixtures/busybox.js";
-import { startBerthd, type Berthd } from "../helpers/daemon.js";
+import { after, test } from "node:test";
+import { loadedDaemon } from "../helpers/loaded-daemon.js";
 
+const loaded = loadedDaemon();
 const fx = mkdtempSync("/tmp/berth-run-mount-fx-");
-const busybox = path.join(fx, "busybox.tar");
-let d: Berthd;
 
-before(async () => {
-  makeBusyboxArchive(busybox, { tag: "busybox:latest" });
-  d = await startBerthd();
-  const r = await d.docker(["load", "-q", "-i", busybox]);
-  assert.equal(r.code, 0, r.stderr);
-});
-after(async () => {
-  await d?.cleanup();
+after(() => {
   rmSync(fx, { recursive: true, force: true });
 });
 
@@ -39,10 +30,10 @@ function context(t: { after(fn: () => void): void }, files: Record<string, strin
   return dir;
 }
 
-const berth = (args: string[], env?: NodeJS.ProcessEnv) => d.berth(args, { timeoutMs: 120_000, ...(env ? { env: { ...d.env, ...env } } : {}) });
+const berth = (args: string[], env?: NodeJS.ProcessEnv) => loaded.d.berth(args, { timeoutMs: 120_000, ...(env ? { env: { ...loaded.d.env, ...env } } : {}) });
 
 async function ok(args: string[]): Promise<string> {
-  const r = await d.docker(args);
+  const r = await loaded.d.docker(args);
   assert.equal(r.code, 0, `docker ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
 }
@@ -53,7 +44,7 @@ async function build(args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return r.stdout;
 }
 
-const cacheRoot = (): string => path.join(d.dataRoot, "builder", "cache-mounts");
+const cacheRoot = (): string => path.join(loaded.d.dataRoot, "builder", "cache-mounts");
 const cacheDirs = (): string[] => (existsSync(cacheRoot()) ? readdirSync(cacheRoot()) : []);
 
 test("cache mount: kept across builds (also --no-cache), not in the image; df counts it, builder prune empties it", async (t) => {
@@ -77,7 +68,7 @@ test("cache mount: kept across builds (also --no-cache), not in the image; df co
   assert.match(hist, /count/);
 
   // system df lists it as build cache of type exec.cachemount, with its size
-  const df = JSON.parse((await d.api({ method: "GET", path: "/system/df" })).body.toString()) as { BuildCache: Array<{ Type: string; Size: number; Description: string }> };
+  const df = JSON.parse((await loaded.d.api({ method: "GET", path: "/system/df" })).body.toString()) as { BuildCache: Array<{ Type: string; Size: number; Description: string }> };
   const entry = df.BuildCache.find((c) => c.Type === "exec.cachemount" && c.Description.includes("rm-cache"));
   assert.ok(entry, JSON.stringify(df.BuildCache));
   assert.ok(entry.Size >= 4096, `size ${entry.Size}`);
@@ -154,7 +145,7 @@ test("the step's cache key follows a context bind source's content, not a cache 
 
 test("API clients still cannot bind the builder's cache-mount dirs", async () => {
   mkdirSync(cacheRoot(), { recursive: true });
-  const r = await d.docker(["run", "--rm", "-v", `${cacheRoot()}:/x`, "busybox", "ls", "/x"]);
+  const r = await loaded.d.docker(["run", "--rm", "-v", `${cacheRoot()}:/x`, "busybox", "ls", "/x"]);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /data root/);
 });
@@ -223,7 +214,7 @@ test("docker CLI (DOCKER_BUILDKIT=0) builds a Dockerfile with cache, bind and tm
       "RUN --mount=type=bind,source=data,target=/data --mount=type=tmpfs,target=/t cat /data/in.txt && touch /t/x\n",
   });
   t.after(async () => void (await berth(["rmi", "-f", "rm:docker"])));
-  const r = await d.docker(["build", "-t", "rm:docker", dir], { env: { DOCKER_BUILDKIT: "0" }, timeoutMs: 120_000 });
+  const r = await loaded.d.docker(["build", "-t", "rm:docker", dir], { env: { DOCKER_BUILDKIT: "0" }, timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /docker-bind\n/);
   const ls = await ok(["run", "--rm", "rm:docker", "sh", "-c", "ls /cache /data /t 2>&1; true"]);
@@ -236,6 +227,6 @@ test("cache mounts survive a daemon restart", async (t) => {
     Dockerfile: "FROM busybox\nRUN --mount=type=cache,target=/c,id=rm-restart echo r >> /c/n && echo restart-count=$(wc -l < /c/n)\n",
   });
   assert.match(await build(["--no-cache", dir]), /restart-count=1\n/);
-  await d.restart();
+  await loaded.d.restart();
   assert.match(await build(["--no-cache", dir]), /restart-count=2\n/);
 });

@@ -40,17 +40,22 @@ export function authFromJson(body: unknown): RegistryAuth {
   return out;
 }
 
-/** X-Registry-Auth: base64url (or base64) JSON AuthConfig. Absent, empty or undecodable → undefined, as dockerd. */
-export function registryAuthOf(req: IncomingMessage): RegistryAuth | undefined {
-  const h = req.headers["x-registry-auth"];
+/** A header holding base64url (or base64) JSON; undefined when absent, empty or undecodable. */
+function base64JsonHeader(req: IncomingMessage, name: string): unknown {
+  const h = req.headers[name];
   const v = Array.isArray(h) ? h[0] : h;
   if (!v) return undefined;
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(v.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8"));
+    return JSON.parse(Buffer.from(v.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8")) as unknown;
   } catch {
     return undefined;
   }
+}
+
+/** X-Registry-Auth: base64url (or base64) JSON AuthConfig. Absent, empty or undecodable → undefined, as dockerd. */
+export function registryAuthOf(req: IncomingMessage): RegistryAuth | undefined {
+  const parsed = base64JsonHeader(req, "x-registry-auth");
+  if (parsed === undefined) return undefined;
   const auth = authFromJson(parsed);
   return Object.keys(auth).length > 0 ? auth : undefined;
 }
@@ -60,15 +65,7 @@ export function registryAuthOf(req: IncomingMessage): RegistryAuth | undefined {
  * credential, for the base images the build pulls. Keys become registry hosts.
  */
 export function registryConfigOf(req: IncomingMessage): Record<string, RegistryAuth> | undefined {
-  const h = req.headers["x-registry-config"];
-  const v = Array.isArray(h) ? h[0] : h;
-  if (!v) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(v.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8"));
-  } catch {
-    return undefined;
-  }
+  const parsed = base64JsonHeader(req, "x-registry-config");
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
   const out: Record<string, RegistryAuth> = {};
   for (const [server, cfg] of Object.entries(parsed as Record<string, unknown>)) {

@@ -9,7 +9,7 @@ import { bool, str } from "../flags/parser.js";
 import type { ArgRule } from "../command.js";
 import type { Readable } from "node:stream";
 import { jsonLines } from "../../client/engine-client.js";
-import { parseNormalizedNamed, referenceString, tagNameOnly } from "../../oci/reference.js";
+import { parseNormalizedNamed, referenceString, tagNameOnly, type Reference } from "../../oci/reference.js";
 import { displayJSONMessages, JSONMessageError, type DisplayMessage } from "../format/jsonmessage.js";
 import { StatusError } from "../cli-error.js";
 import { registryRequest } from "../registry-auth/privileged-request.js";
@@ -23,6 +23,21 @@ export const flags: FlagSpec[] = [
 export const args: ArgRule = { kind: "exact", n: 1 };
 
 /** Streams a JSON-message response to stdout (or nowhere with quiet), as jsonstream.Display. */
+/**
+ * The reference a pull or push names: with -a a repository without tag, else with docker's default tag
+ * (announced as "Using default tag: latest" unless quiet).
+ */
+export function transferRef(ctx: CliContext, arg: string, all: boolean, quiet: boolean): Reference {
+  let ref = parseNormalizedNamed(arg);
+  const nameOnly = ref.tag === undefined && ref.digest === undefined;
+  if (all && !nameOnly) throw new StatusError("tag can't be used with --all-tags/-a", 1);
+  if (!all && nameOnly) {
+    ref = tagNameOnly(ref);
+    if (!quiet) ctx.out(`Using default tag: ${ref.tag ?? "latest"}\n`);
+  }
+  return ref;
+}
+
 export async function showStream(ctx: CliContext, res: Readable, quiet: boolean, aux?: (m: DisplayMessage) => void): Promise<void> {
   const tty = !quiet && ctx.stdout.isTTY === true;
   const out = quiet ? { write: (): boolean => true } : ctx.stdout;
@@ -38,13 +53,7 @@ export async function showStream(ctx: CliContext, res: Readable, quiet: boolean,
 export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promise<number> {
   const all = bool(f, "all-tags");
   const quiet = bool(f, "quiet");
-  let ref = parseNormalizedNamed(argv[0] ?? "");
-  const nameOnly = ref.tag === undefined && ref.digest === undefined;
-  if (all && !nameOnly) throw new StatusError("tag can't be used with --all-tags/-a", 1);
-  if (!all && nameOnly) {
-    ref = tagNameOnly(ref);
-    if (!quiet) ctx.out(`Using default tag: ${ref.tag ?? "latest"}\n`);
-  }
+  const ref = transferRef(ctx, argv[0] ?? "", all, quiet);
   const platform = str(f, "platform") ?? process.env.DOCKER_DEFAULT_PLATFORM ?? "";
   const query = {
     fromImage: ref.name,

@@ -7,10 +7,10 @@ import type { CliContext } from "../context.js";
 import type { FlagSpec, FlagValues } from "../flags/parser.js";
 import { bool, str } from "../flags/parser.js";
 import type { ArgRule } from "../command.js";
-import { parseNormalizedNamed, referenceString, tagNameOnly } from "../../oci/reference.js";
+import { referenceString } from "../../oci/reference.js";
 import { StatusError } from "../cli-error.js";
 import { registryRequest } from "../registry-auth/privileged-request.js";
-import { showStream } from "./pull.js";
+import { showStream, transferRef } from "./pull.js";
 import { parsePlatform } from "./create.js";
 import { compareVersions } from "../../client/engine-client.js";
 
@@ -50,13 +50,7 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
     const { printNote } = await import("../registry-auth/prompt-credentials.js");
     printNote((s) => ctx.out(s), ctx.stdout.isTTY === true, PLATFORM_NOTE);
   }
-  let ref = parseNormalizedNamed(argv[0] ?? "");
-  const nameOnly = ref.tag === undefined && ref.digest === undefined;
-  if (all && !nameOnly) throw new StatusError("tag can't be used with --all-tags/-a", 1);
-  if (!all && nameOnly) {
-    ref = tagNameOnly(ref);
-    if (!quiet) ctx.out(`Using default tag: ${ref.tag ?? "latest"}\n`);
-  }
+  const ref = transferRef(ctx, argv[0] ?? "", all, quiet);
   if (ref.digest !== undefined) throw new StatusError("cannot push a digest reference", 1);
   const query = { tag: all ? undefined : ref.tag, platform: platformJSON };
   const client = await ctx.client();
