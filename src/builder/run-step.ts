@@ -60,7 +60,8 @@ async function runContainer(b: BuildContextState, o: RunStepOptions, ctx: { apiV
       Labels: { ...(prepared?.labels ?? {}) },
       HostConfig: { NetworkMode: b.networkMode || "default", ...(prepared && prepared.mounts.length > 0 ? { Mounts: prepared.mounts } : {}) },
     },
-    {},
+    // like BuildKit, a RUN writes into VOLUME paths as into any other (the legacy builder lost those writes)
+    { imageVolumes: false },
     ctx,
   );
   const id = created.Id;

@@ -224,7 +224,11 @@ export class ContainerService {
 
   // ---- create -------------------------------------------------------------------------------------
 
-  async create(body: ContainerCreateRequest, opts: { name?: string; platform?: string }, _ctx: RequestContext): Promise<ContainerCreateResponse> {
+  /**
+   * `opts.imageVolumes: false` (the builder's RUN steps only; not reachable through the API): the image's
+   * VOLUMEs get no anonymous volumes, so what the step writes there lands in its layer, as BuildKit does.
+   */
+  async create(body: ContainerCreateRequest, opts: { name?: string; platform?: string; imageVolumes?: false }, _ctx: RequestContext): Promise<ContainerCreateResponse> {
     if (typeof body !== "object" || body === null) throw new InvalidArgumentError("config cannot be empty in order to create a container");
     if (!body.Image) throw new InvalidArgumentError("No command specified");
     const hc: HostConfig = { ...(body.HostConfig ?? {}) };
@@ -239,6 +243,7 @@ export class ContainerService {
     }
     const { HostConfig: _h, NetworkingConfig: _n, ...userCfg } = body;
     const config = mergeConfig(userCfg, img.config.config);
+    if (opts.imageVolumes === false) delete config.Volumes;
     if ((config.Entrypoint ?? []).length === 0 && (config.Cmd ?? []).length === 0) throw new InvalidArgumentError("No command specified");
     if (config.WorkingDir && !config.WorkingDir.startsWith("/")) {
       throw new InvalidArgumentError(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
@@ -1027,8 +1032,18 @@ export class ContainerService {
       await layer.release();
     }
   }
+  /**
+   * docker export: the container's root filesystem without its volumes and binds, so an image's
+   * content under a VOLUME path is in it. A running container's live rootfs is bind-mounted without
+   * its submounts; a stopped one's snapshot is mounted on a temp dir.
+   */
   async export(ref: string, _ctx: RequestContext): Promise<Readable> {
-    const { rec, fs, release } = await this.openFs(ref);
+    const rec = this.store.lookup(ref);
+    const own = path.join(this.bundleDir(rec.id), "rootfs");
+    const live = this.isRunning(rec) && isMounted(own);
+    const t = await mountTemp(live ? [{ type: "bind", source: own, options: ["bind"] }] : await this.o.snapshotter.mounts(rec.snapshotKey));
+    const fs: ContainerFs = { id: ref, rootfs: t.root, extraMounts: [] };
+    const release = t.release;
     try {
       const tar = releaseAfter(exportRootfs(fs), release, this.releaseWarn);
       this.emit("export", rec);
