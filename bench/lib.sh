@@ -66,6 +66,9 @@ bench_start() {
   dockerd --data-root "$W/docker/root" --exec-root "$W/docker/exec" -H "unix://$DSOCK" --pidfile "$W/docker.pid" \
     ${DOCKERD_NET_ARGS---iptables=false --ip6tables=false --bridge=none} >"$W/dockerd.log" 2>&1 &
   DPID=$!
+  # dockerd first: it makes docker0 before it answers, so berthd then sees 172.17.0.0/16 in use and takes
+  # another subnet (both starting at once could pick the same one in a shared network namespace)
+  wait_ping "$DSOCK"
   node "$BERTHD_JS" --data-root "$W/berth/root" --exec-root "$W/berth/exec" -H "unix://$BSOCK" ${BERTHD_ARGS:-} \
     --allowed-registry 127.0.0.0/8 >"$W/berthd.log" 2>&1 &
   BPID=$!

@@ -5,7 +5,10 @@
 #   1. what bridge networking adds to `run --rm busybox true` over `--network none` (hyperfine)
 #   2. throughput of 200 MB into a container: through a port published on 127.0.0.1 vs straight to the
 #      container's address (node sender, busybox `nc -l` receiving)
-# Goals (networking issue): published-port throughput ≥ 0.95× direct; bridge setup adds ≤ 15 ms to run.
+#   3. N_SCALE (default 100) containers started on one user network, then every one resolving and pinging
+#      another by name (wall time of each phase; berth only unless SCALE_DOCKER=1)
+# Goals (networking issue): published-port throughput ≥ 0.95× direct; bridge setup adds ≤ 15 ms to run;
+# 100 containers on one network start and resolve each other.
 #
 #   sudo bench/network.sh           # NO_BUILD=1 to skip the build; RUNS=10 MB=200
 set -euo pipefail
@@ -57,6 +60,27 @@ log "throughput, $MB MB: published port vs direct"
 read -r DPUB DDIR < <(throughput "$D" docker)
 read -r BPUB BDIR < <(throughput "$B" berth)
 
+N_SCALE=${N_SCALE:-100}
+scale() { # $1: CLI, $2: label; prints "<start ms> <resolve ms> <failures>"
+  local c=$1 t0 t1 t2 fails=0 i
+  $c network create --subnet 10.201.0.0/16 scale >/dev/null
+  t0=$(date +%s%N)
+  for i in $(seq 1 "$N_SCALE"); do $c run -d --pull=never --network scale --name "s$i" busybox sleep 600 >/dev/null; done
+  t1=$(date +%s%N)
+  for i in $(seq 1 "$N_SCALE"); do
+    j=$(( i % N_SCALE + 1 ))
+    $c exec "s$i" ping -c 1 -W 2 "s$j" >/dev/null 2>&1 || fails=$((fails + 1))
+  done
+  t2=$(date +%s%N)
+  $c rm -f $(seq -f 's%g' 1 "$N_SCALE") >/dev/null
+  $c network rm scale >/dev/null
+  echo "$(( (t1 - t0) / 1000000 )) $(( (t2 - t1) / 1000000 )) $fails"
+}
+log "$N_SCALE containers on one network: start, then each pings the next by name"
+read -r BS_START BS_RES BS_FAIL < <(scale "$B" berthd)
+DS_START=- DS_RES=- DS_FAIL=-
+if [ "${SCALE_DOCKER:-}" = 1 ]; then read -r DS_START DS_RES DS_FAIL < <(scale "$D" dockerd); fi
+
 header
 row "run --rm true, --network none (ms, median)" "$(printf %.0f "$(med run "dockerd: none")")" "$(printf %.0f "$(med run "berthd: none")")"
 row "run --rm true, default bridge (ms, median)" "$(printf %.0f "$(med run "dockerd: bridge")")" "$(printf %.0f "$(med run "berthd: bridge")")"
@@ -64,3 +88,6 @@ row "bridge setup over none (ms)" "$(printf %.0f "$(echo "$(med run "dockerd: br
 row "published port on 127.0.0.1 (MB/s)" "$DPUB" "$BPUB"
 row "straight to the container (MB/s)" "$DDIR" "$BDIR"
 printf '%-48s %12s %12s\n' "published / direct (goal ≥ 0.95)" "$(ratio "$DPUB" "$DDIR")" "$(ratio "$BPUB" "$BDIR")"
+printf '%-48s %12s %12s\n' "$N_SCALE containers on one network: start (ms)" "$DS_START" "$BS_START"
+printf '%-48s %12s %12s\n' "  then each pings the next by name (ms)" "$DS_RES" "$BS_RES"
+printf '%-48s %12s %12s\n' "  names that did not resolve or answer" "$DS_FAIL" "$BS_FAIL"
