@@ -10,14 +10,14 @@ import { mkdirSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
-import { InvalidArgumentError, NoSuchImageError, isKind, isNotFound, messageOf } from "../errdefs/index.js";
+import { BerthError, InvalidArgumentError, NoSuchImageError, isKind, isNotFound, messageOf } from "../errdefs/index.js";
 import { expandWord, parseDockerfile } from "../dockerfile/index.js";
 import type { Dockerfile, Stage } from "../dockerfile/index.js";
 import { familiarString, parseNormalizedNamed } from "../oci/index.js";
 import { extractContext } from "./context/extract-context.js";
 import { BuildArgs } from "./build-args.js";
 import { BuildCache } from "./build-cache.js";
-import { BuildOutput, StageOutputGate, shortId, type BuildProgress } from "./build-output.js";
+import { BuildOutput, BuildRunError, StageOutputGate, shortId, type BuildProgress } from "./build-output.js";
 import type { BuildContextState, BuilderDeps } from "./build-state.js";
 import { beginStage, dispatch, runTriggers } from "./stage-runner.js";
 import { runMountStageRefs } from "./run-mounts.js";
@@ -130,6 +130,7 @@ export class Builder {
   }
 
   private async run(df: Dockerfile, contextDir: string, opts: BuildOptions, out: BuildOutput, ctx: { apiVersion: string; signal: AbortSignal }): Promise<string> {
+    const dockerfileLabel = path.posix.basename(opts.dockerfile || "Dockerfile");
     const args = new BuildArgs(opts.buildArgs);
     const escape = df.escapeToken;
     // meta ARGs: --build-arg wins over the default; defaults may use earlier meta ARGs
@@ -204,7 +205,11 @@ export class Builder {
         for (const c of stage.commands) {
           signal.throwIfAborted();
           stepLine(c.original);
-          await dispatch(b, st, i, c);
+          try {
+            await dispatch(b, st, i, c);
+          } catch (e) {
+            throw withLine(e, dockerfileLabel, c.startLine);
+          }
           if (st.imageId) b.out.line(` ---> ${shortId(st.imageId)}`);
         }
         if (i === target && labelStep) {
@@ -308,6 +313,15 @@ export class Builder {
     const CachesDeleted = this.cache.prune();
     return { CachesDeleted, SpaceReclaimed: this.cache.lastReclaimed };
   }
+}
+
+/**
+ * A step's error names the Dockerfile and line unless it already names a line; a failing RUN keeps
+ * docker's own message (it shows the command), and a cancelled build stays as it is.
+ */
+function withLine(e: unknown, dockerfile: string, line: number): unknown {
+  if (!(e instanceof BerthError) || e instanceof BuildRunError || e.kind === "canceled" || /\bline \d+/.test(e.message)) return e;
+  return new BerthError(e.kind, `${e.message} (${dockerfile} line ${line})`, { cause: e });
 }
 
 /** A FROM naming a repository (not an image id), which a registry could serve. */

@@ -84,7 +84,7 @@ test("ADD URL errors: a checksum mismatch, a 404, --checksum on a local file", a
   const missing = ctx(t, `FROM busybox\nADD ${base}/files/missing.txt /x\n`);
   const r2 = await loaded.d.berth(["build", missing], { timeoutMs: 60_000 });
   assert.notEqual(r2.code, 0);
-  assert.match(r2.stderr + r2.stdout, /failed to GET http:\/\/127\.0\.0\.1:\d+\/files\/missing\.txt with status 404/);
+  assert.match(r2.stderr + r2.stdout, /failed to GET http:\/\/127\.0\.0\.1:\d+\/files\/missing\.txt with status 404 Not Found \(Dockerfile line 2\)/);
   const local = ctx(t, `FROM busybox\nADD --checksum=${sha} Dockerfile /x\n`);
   const r3 = await loaded.d.berth(["build", local], { timeoutMs: 60_000 });
   assert.notEqual(r3.code, 0);
