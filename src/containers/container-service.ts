@@ -344,7 +344,7 @@ export class ContainerService {
       if (rec.config.WorkingDir) mkdirInRoot(rootfs, rec.config.WorkingDir);
       const problem = precheckExecutable(rootfs, [...(rec.config.Entrypoint ?? []), ...(rec.config.Cmd ?? [])], rec.config.Env ?? []);
       if (problem) throw new Error(problem.message);
-      const userMounts = this.o.volumes ? await resolveMounts(id, rec.hostConfig, rec.config, rootfs, { volumes: this.o.volumes, dataRoot: this.o.dataRoot }) : undefined;
+      const userMounts = this.o.volumes ? await resolveMounts(id, rec.hostConfig, rec.config, rootfs, { volumes: this.o.volumes, dataRoot: this.o.dataRoot, lookupContainer: (r) => this.store.lookup(r) }) : undefined;
       const net = await attachNetwork(this.o.network, rec, p);
       netReady = net.ready;
       const netnsPath = net.netnsPath;
@@ -737,7 +737,7 @@ export class ContainerService {
       const eps = endpoints?.get(r.id) ?? [];
       s.Ports = portsOf(this.o.network, r, eps);
       s.NetworkSettings = { Networks: networkSettingsOf(this.o.network, r, eps)?.Networks ?? {} };
-      if (this.o.volumes) s.Mounts = mountPoints(r.id, r.hostConfig, r.config, this.o.volumes);
+      if (this.o.volumes) s.Mounts = mountPoints(r.id, r.hostConfig, r.config, this.o.volumes, this.mountSource);
       return { r, s };
     });
     if (byView) views = views.filter(({ r, s }) => byView(s, { exposed: r.config.ExposedPorts, hostConfig: r.hostConfig }));
@@ -773,7 +773,7 @@ export class ContainerService {
   async inspect(ref: string, opts: { size: boolean }, _ctx: RequestContext): Promise<ContainerInspect> {
     const rec = this.store.lookup(ref);
     const v = inspectView(rec, this.paths(rec.id), this.o.driver, networkSettingsOf(this.o.network, rec));
-    if (this.o.volumes) v.Mounts = mountPoints(rec.id, rec.hostConfig, rec.config, this.o.volumes);
+    if (this.o.volumes) v.Mounts = mountPoints(rec.id, rec.hostConfig, rec.config, this.o.volumes, this.mountSource);
     v.ExecIDs = this.execs.runningIdsOf(rec.id);
     if (opts.size) {
       v.SizeRw = await this.sizeRw(rec);
@@ -1016,11 +1016,20 @@ export class ContainerService {
     const rec = this.store.lookup(ref);
     const mounts = await this.o.snapshotter.mounts(rec.snapshotKey);
     const own = path.join(this.bundleDir(rec.id), "rootfs");
-    const base = { ...overlayDirs(mounts), id: ref, extraMounts: [...extraMountsOf(rec.hostConfig, this.paths(rec.id)), ...(this.o.volumes ? volumeExtraMounts(rec.id, rec.hostConfig, rec.config, this.o.volumes) : [])] };
+    const base = { ...overlayDirs(mounts), id: ref, extraMounts: [...extraMountsOf(rec.hostConfig, this.paths(rec.id)), ...(this.o.volumes ? volumeExtraMounts(rec.id, rec.hostConfig, rec.config, this.o.volumes, this.mountSource) : [])] };
     if (this.isRunning(rec) && isMounted(own)) return { rec, fs: { ...base, rootfs: own }, release: async () => undefined };
     const t = await mountTemp(mounts);
     return { rec, fs: { ...base, rootfs: t.root }, release: t.release };
   }
+
+  /** A --volumes-from source as mounts.ts reads it (undefined when it is gone). */
+  private readonly mountSource = (ref: string): ContainerRecord | undefined => {
+    try {
+      return this.store.lookup(ref);
+    } catch {
+      return undefined;
+    }
+  };
 
   private releaseWarn = (e: unknown): void => this.o.log.warn("unmounting a container's temporary rootfs failed", { err: messageOf(e) });
 

@@ -55,3 +55,14 @@ test("planMounts: duplicates refused, image VOLUMEs become anonymous unless cove
     ["volume", "", "/cache"],
   ]);
 });
+
+test("inheritedBinds: --volumes-from copies the source's binds, :ro makes them read-only, taken destinations win", async () => {
+  const { inheritedBinds } = await import("./mounts.js");
+  const src = { hostConfig: { Binds: ["/srv/a:/a", "/srv/b:/b:ro"] }, config: {} };
+  const lookup = (ref: string) => (ref === "src" ? src : undefined);
+  const rw = inheritedBinds({ VolumesFrom: ["src"] }, new Set(["/b"]), lookup);
+  assert.deepEqual(rw.map((p) => [p.source, p.destination, p.rw]), [["/srv/a", "/a", true]]);
+  const ro = inheritedBinds({ VolumesFrom: ["src:ro", "gone"] }, new Set(), lookup);
+  assert.deepEqual(ro.map((p) => [p.destination, p.rw, p.mode]), [["/a", false, "ro"], ["/b", false, "ro"]]);
+  assert.deepEqual(inheritedBinds({}, new Set(), lookup), []);
+});

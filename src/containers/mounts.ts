@@ -224,8 +224,54 @@ function checkNotDataRoot(src: string, dataRoot: string, containerId?: string): 
 export interface MountContext {
   volumes: VolumeService;
   dataRoot: string;
-  /** Resolves a `--volumes-from` container reference to its id (throws docker's not-found). */
-  lookupContainer?: (ref: string) => { id: string };
+  /** Resolves a `--volumes-from` container reference (throws docker's not-found). */
+  lookupContainer?: (ref: string) => { id: string } & Partial<MountSource>;
+}
+
+/** What --volumes-from reads of a source container. */
+export interface MountSource {
+  hostConfig: HostConfig;
+  config: Pick<ContainerConfig, "Volumes">;
+}
+
+export type MountSourceLookup = (ref: string) => Partial<MountSource> | undefined;
+
+/**
+ * The bind mounts a container inherits through `--volumes-from`, as docker copies them: each source's own
+ * binds at destinations not already taken (read-only when the entry says `:ro`). A source that is gone
+ * gives nothing.
+ */
+export function inheritedBinds(hc: HostConfig, taken: ReadonlySet<string>, lookup: MountSourceLookup | undefined): PlannedMount[] {
+  if (!lookup || !hc.VolumesFrom || hc.VolumesFrom.length === 0) return [];
+  const out: PlannedMount[] = [];
+  const seen = new Set(taken);
+  let entries: Array<{ ref: string; rw: boolean }>;
+  try {
+    entries = parseVolumesFrom(hc);
+  } catch {
+    return [];
+  }
+  for (const vf of entries) {
+    let src: Partial<MountSource> | undefined;
+    try {
+      src = lookup(vf.ref);
+    } catch {
+      src = undefined;
+    }
+    if (!src?.hostConfig) continue;
+    let plan: PlannedMount[];
+    try {
+      plan = planMounts(src.hostConfig, src.config ?? {});
+    } catch {
+      continue;
+    }
+    for (const p of plan) {
+      if (p.type !== "bind" || seen.has(p.destination)) continue;
+      seen.add(p.destination);
+      out.push({ ...p, rw: p.rw && vf.rw, mode: vf.rw ? p.mode : "ro", createHostDir: false });
+    }
+  }
+  return out;
 }
 
 /** `--volumes-from ctr[:ro|rw]` entries. */
@@ -299,7 +345,8 @@ function isNonEmptyDir(p: string): boolean {
  * rootfs, so an image's `/data -> /etc` puts `-v vol:/data` on the container's /etc, never the host's.
  */
 export async function resolveMounts(containerId: string, hc: HostConfig, cfg: Pick<ContainerConfig, "Volumes">, rootfs: string, ctx: MountContext): Promise<SpecInput["mounts"]> {
-  const plan = planMounts(hc, cfg);
+  const own = planMounts(hc, cfg);
+  const plan = [...own, ...inheritedBinds(hc, new Set(own.map((p) => p.destination)), ctx.lookupContainer)];
   const refs = new Map(ctx.volumes.refsOf(containerId).map((r) => [r.destination, r.volume]));
   const fsView = { rootfs, extraMounts: [] };
   const out: Array<SpecInput["mounts"][number] & { depth: number }> = [];
@@ -345,13 +392,14 @@ export async function resolveMounts(containerId: string, hc: HostConfig, cfg: Pi
 }
 
 /** inspect's Mounts list, in docker's shape. */
-export function mountPoints(containerId: string, hc: HostConfig, cfg: Pick<ContainerConfig, "Volumes">, volumes: VolumeService): MountPoint[] {
+export function mountPoints(containerId: string, hc: HostConfig, cfg: Pick<ContainerConfig, "Volumes">, volumes: VolumeService, lookup?: MountSourceLookup): MountPoint[] {
   let plan: PlannedMount[];
   try {
     plan = planMounts(hc, cfg);
   } catch {
     return [];
   }
+  plan = [...plan, ...inheritedBinds(hc, new Set(plan.map((p) => p.destination)), lookup)];
   if (plan.length === 0 && !(hc.VolumesFrom && hc.VolumesFrom.length > 0)) return []; // most containers: no lookup at all (ps asks for every container)
   const refs = new Map(volumes.refsOf(containerId).map((r) => [r.destination, r.volume]));
   const out: MountPoint[] = [];
@@ -384,9 +432,9 @@ export function mountPoints(containerId: string, hc: HostConfig, cfg: Pick<Conta
  * For cp/archive: the volume and `--mount` bind mounts as destination → host source (host-path
  * `-v` binds come from container-fs-access's extraMountsOf), so cp goes through to the volume.
  */
-export function volumeExtraMounts(containerId: string, hc: HostConfig, cfg: Pick<ContainerConfig, "Volumes">, volumes: VolumeService): Array<{ destination: string; source: string; readOnly: boolean }> {
+export function volumeExtraMounts(containerId: string, hc: HostConfig, cfg: Pick<ContainerConfig, "Volumes">, volumes: VolumeService, lookup?: MountSourceLookup): Array<{ destination: string; source: string; readOnly: boolean }> {
   const fromBinds = new Set((hc.Binds ?? []).map((b) => b.split(":")[0] ?? "").filter((s) => s.startsWith("/")));
-  return mountPoints(containerId, hc, cfg, volumes)
+  return mountPoints(containerId, hc, cfg, volumes, lookup)
     .filter((m) => m.Type === "volume" || (m.Type === "bind" && !fromBinds.has(m.Source)))
     .map((m) => ({ destination: m.Destination, source: m.Source, readOnly: !m.RW }));
 }

@@ -79,6 +79,15 @@ test("volumes with the docker CLI", async (t) => {
       assert.ok(!existsSync(path.join(host, "ro.txt")));
       const r2 = await d.docker(["run", "--rm", "-v", "data:/d:ro", "busybox", "touch", "/d/x"]);
       assert.notEqual(r2.code, 0);
+      // --volumes-from carries the source's bind mounts too (read-only with :ro), as docker copies them
+      await ok(d, ["create", "--name", "bindsrc", "-v", `${host}:/hb`, "busybox", "true"]);
+      assert.equal(await ok(d, ["run", "--rm", "--volumes-from", "bindsrc", "busybox", "cat", "/hb/in.txt"]), "from host");
+      const heir = await ok(d, ["create", "--volumes-from", "bindsrc:ro", "busybox", "touch", "/hb/nope"]);
+      assert.equal(await ok(d, ["inspect", "-f", "{{range .Mounts}}{{.Type}} {{.Source}} {{.Destination}} {{.RW}}{{end}}", heir]), `bind ${host} /hb false`);
+      const roRun = await d.docker(["start", "-a", heir]);
+      assert.notEqual(roRun.code, 0);
+      assert.ok(!existsSync(path.join(host, "nope")));
+      await ok(d, ["rm", heir, "bindsrc"]);
       // a missing host dir is created, as docker does
       const missing = path.join(host, "new", "sub");
       await ok(d, ["run", "--rm", "-v", `${missing}:/m`, "busybox", "true"]);
