@@ -432,6 +432,16 @@ export class ContainerService {
     rec.status = "exited";
     rec.state = { ...rec.state, Pid: 0, ExitCode: code, FinishedAt: new Date().toISOString(), OOMKilled: oom, Error: error };
     this.store.update(rec);
+    if (this.o.volumes) {
+      const names = this.o.volumes.refsOf(id).map((r) => r.volume);
+      const running = (cid: string): boolean => {
+        if (cid === id) return false;
+        if (this.launching.has(cid)) return true; // starting now: its mounts are being made
+        const s = this.store.get(cid)?.status;
+        return s === "running" || s === "paused" || s === "restarting";
+      };
+      await this.o.volumes.unuse(names, running).catch((e: unknown) => this.o.log.warn("unmounting a volume failed", { id, err: messageOf(e) }));
+    }
     if (oom) this.emit("oom", rec);
     this.emit("die", rec, { exitCode: String(code) });
     this.resolveWaiters(id, ["not-running", "next-exit"], code);

@@ -298,7 +298,7 @@ export class VolumeService {
 
   /**
    * The host directory to bind into a container: _data, mounted first when the volume has mount
-   * options (tmpfs, bind, nfs…). Stays mounted until the volume is removed.
+   * options (tmpfs, bind, nfs…). Stays mounted while a running container uses it (unuse).
    */
   async use(name: string): Promise<string> {
     const v = this.get(name);
@@ -311,6 +311,23 @@ export class VolumeService {
     }
     this.o.emit?.("mount", name, { driver: v.driver });
     return data;
+  }
+
+  /**
+   * Unmounts option-mounted volumes (tmpfs, bind, nfs…) that no running container uses any more, as
+   * docker's local driver does when its last user stops: a tmpfs volume starts empty at its next use,
+   * a bind-type one keeps its data where its device is.
+   */
+  async unuse(names: readonly string[], running: (containerId: string) => boolean): Promise<void> {
+    for (const name of new Set(names)) {
+      const v = this.store.get(name);
+      if (!v || !localMountSpec(v.options)) continue;
+      if (this.store.users(name).some(running)) continue;
+      const data = this.mountpointOf(name);
+      if (!isMounted(data)) continue;
+      await unmountRecursive(data);
+      this.o.emit?.("unmount", name, { driver: v.driver });
+    }
   }
 
   /** Whether the volume's data directory is empty (copy-up only fills empty volumes). */

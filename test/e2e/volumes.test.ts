@@ -222,8 +222,12 @@ test("volumes with the docker CLI", async (t) => {
     await ok(d, ["volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=2m", "tv"]);
     const opts = JSON.parse(await ok(d, ["volume", "inspect", "-f", "{{json .Options}}", "tv"])) as Record<string, string>;
     assert.deepEqual(opts, { type: "tmpfs", device: "tmpfs", o: "size=2m" });
-    const df = await ok(d, ["run", "--rm", "-v", "tv:/t", "busybox", "df", "-k", "/t"]);
+    const df = await ok(d, ["run", "--rm", "-v", "tv:/t", "busybox", "sh", "-c", "df -k /t; echo gone-with-the-mount > /t/f"]);
     assert.match(df, /\b2048\b/, df);
+    // the last user stopped: the tmpfs is unmounted (as docker's local driver does), so the next run starts empty
+    const tvData = await ok(d, ["volume", "inspect", "-f", "{{.Mountpoint}}", "tv"]);
+    assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(` ${tvData} `), "tmpfs volume still mounted after its last user stopped");
+    assert.equal(await ok(d, ["run", "--rm", "-v", "tv:/t", "busybox", "ls", "/t"]), "");
     const host = mkdtempSync("/tmp/berth-vol-dev-");
     try {
       writeFileSync(path.join(host, "keep.txt"), "precious\n");
