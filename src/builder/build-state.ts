@@ -36,3 +36,10 @@ export interface BuildContextState {
   /** The instruction being run (as written), for cache descriptions. */
   currentStep: string;
 }
+
+/** The image the step cache holds for a step, announced as docker does (" ---> Using cache"); undefined on a miss. */
+export function cachedStep(b: BuildContextState, parent: string | undefined, key: string): string | undefined {
+  const hit = b.cacheGet(parent, key);
+  if (hit) b.out.line(" ---> Using cache");
+  return hit;
+}

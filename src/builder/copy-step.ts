@@ -15,7 +15,7 @@ import type { ContainerConfig } from "../oci/index.js";
 import { resolveSources, contentChecksum } from "./context/copy-sources.js";
 import { copyInto } from "./context/copy-into.js";
 import { downloadUrl, isHttpSource } from "./context/fetch-url.js";
-import type { BuildContextState } from "./build-state.js";
+import { cachedStep, type BuildContextState } from "./build-state.js";
 import { writeImage } from "./image-writer.js";
 import type { StageState } from "./stage-runner.js";
 
@@ -164,11 +164,8 @@ export async function copyStep(
     const kind = entries.length === 1 ? (entries[0]?.isDir ? "dir" : "file") : "multi";
     const comment = `${ins.kind} ${kind}:${sum} in ${ins.dest} `;
     const { cc, key } = stepConfig(comment, { chown: ins.chown, chmod: ins.chmod, from, excludes: ins.excludes });
-    const hit = b.cacheGet(st.imageId, key);
-    if (hit) {
-      b.out.line(" ---> Using cache");
-      return hit;
-    }
+    const hit = cachedStep(b, st.imageId, key);
+    if (hit) return hit;
     const id = await commitSnapshotStep(b, st, cc, async (root) => {
       await copyInto(entries, root, ins.dest, {
         workdir: st.config.WorkingDir || "/",

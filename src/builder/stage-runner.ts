@@ -14,7 +14,7 @@ import type { ContainerConfig, HealthConfig } from "../oci/index.js";
 import { expandInstruction, parseDockerfile, planRunHeredocs } from "../dockerfile/index.js";
 import type { Instruction, RunInstruction, CopyInstruction, AddInstruction } from "../dockerfile/index.js";
 import { envKey, setEnv } from "./build-args.js";
-import type { BuildContextState } from "./build-state.js";
+import { cachedStep, type BuildContextState } from "./build-state.js";
 import { cacheKeyOf } from "./build-cache.js";
 import { writeImage } from "./image-writer.js";
 import { runStep } from "./run-step.js";
@@ -69,9 +69,8 @@ export function beginStage(imageId: string | undefined, config: ContainerConfig 
 async function commitMeta(b: BuildContextState, st: StageState, comment: string): Promise<void> {
   const cc: ContainerConfig = { ...structuredClone(st.config), Cmd: [...shellOf(st), "#(nop) ", comment] };
   const key = cacheKeyOf({ cc, config: st.config, author: st.author ?? "" });
-  const hit = b.cacheGet(st.imageId, key);
+  const hit = cachedStep(b, st.imageId, key);
   if (hit) {
-    b.out.line(" ---> Using cache");
     st.imageId = hit;
     return;
   }
@@ -92,9 +91,8 @@ async function commitMeta(b: BuildContextState, st: StageState, comment: string)
 async function commitWorkdir(b: BuildContextState, st: StageState, wd: string): Promise<void> {
   const cc: ContainerConfig = { ...structuredClone(st.config), Cmd: [...shellOf(st), "#(nop) ", `WORKDIR ${wd}`] };
   const key = cacheKeyOf({ cc, config: st.config, author: st.author ?? "" });
-  const hit = b.cacheGet(st.imageId, key);
+  const hit = cachedStep(b, st.imageId, key);
   if (hit) {
-    b.out.line(" ---> Using cache");
     st.imageId = hit;
     return;
   }
@@ -239,9 +237,8 @@ async function dispatchRun(b: BuildContextState, st: StageState, stageIndex: num
   // the mounts (as expanded; never a secret's bytes) are part of the step's identity
   const mountSources = mounts.length > 0 ? await mountSourcesKey(b, mounts, { stageIndex, line: ins.startLine }) : [];
   const key = cacheKeyOf(mounts.length > 0 ? { cc, config: st.config, author: st.author ?? "", mounts, mountSources } : { cc, config: st.config, author: st.author ?? "" });
-  const hit = b.cacheGet(st.imageId, key);
+  const hit = cachedStep(b, st.imageId, key);
   if (hit) {
-    b.out.line(" ---> Using cache");
     st.imageId = hit;
     return;
   }

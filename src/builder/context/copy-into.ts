@@ -32,9 +32,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { applyLayer, decompress } from "../../archive/index.js";
 import { resolveInRoot } from "../../containers/fs/index.js";
-import { InvalidArgumentError, errnoCode } from "../../errdefs/index.js";
+import { InvalidArgumentError } from "../../errdefs/index.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, mknod } from "../../native/index.js";
 import type { SourceEntry } from "./copy-sources.js";
+import { lstatOrNull } from "../../util/fs-stat.js";
 
 export interface CopyIntoOptions {
   /** The container's working directory (absolute; "" or "/" for the root). */
@@ -64,17 +65,8 @@ interface Ctx {
 
 const ownerOf = (ctx: Ctx, st: Stats): { uid: number; gid: number } => ctx.owner ?? { uid: st.uid, gid: st.gid };
 
-// Synchronous calls per entry: a thread-pool round trip per call costs more than the work itself
-// (a COPY of thousands of small files is several times faster this way).
-function lstatOrNull(p: string): Stats | null {
-  try {
-    return lstatSync(p);
-  } catch (e) {
-    const code = errnoCode(e);
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw e;
-  }
-}
+// Synchronous calls per entry (lstatOrNull, copies): a thread-pool round trip per call costs more than
+// the work itself (a COPY of thousands of small files is several times faster this way).
 
 /** The absolute container path of dest (joined to workdir when relative) and whether dest names a directory (ends in `/` or `.`). */
 export function normalizeDest(workdir: string, dest: string): { path: string; isDir: boolean } {

@@ -4,12 +4,13 @@
  * instruction's cache key.
  */
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, lstatSync, readFileSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import { createReadStream, readFileSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import { resolveInRoot } from "../../containers/fs/index.js";
 import { InvalidArgumentError, errnoCode } from "../../errdefs/index.js";
 import { goCleanPath, goPathMatch, hasGoMeta } from "../../util/ignore-matcher.js";
 import { knownDigest } from "./file-digests.js";
+import { lstatOrNull } from "../../util/fs-stat.js";
 
 export interface SourceEntry {
   /** Host path of the source (final symlink resolved inside the context). */
@@ -30,15 +31,6 @@ export function cleanSource(src: string): string {
   return c === "/" ? "." : c.slice(1);
 }
 
-function lstatOrNull(p: string): Stats | null {
-  try {
-    return lstatSync(p);
-  } catch (e) {
-    const code = errnoCode(e);
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw e;
-  }
-}
 
 /** Resolves one literal context path; undefined when it does not exist. */
 function resolveLiteral(contextDir: string, rel: string): SourceEntry | undefined {

@@ -15,7 +15,7 @@
  * when the patterns exclude them (so `COPY . /x` does not copy them); everything else the patterns
  * exclude is removed too.
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, type Stats } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { applyLayer, decompress } from "../../archive/index.js";
@@ -23,6 +23,7 @@ import { resolveInRoot } from "../../containers/fs/index.js";
 import { CanceledError, InvalidArgumentError, errnoCode } from "../../errdefs/index.js";
 import { IgnoreMatcher, goCleanPath, parseDockerignore } from "../../util/ignore-matcher.js";
 import { recordContextDigests } from "./file-digests.js";
+import { lstatOrNull } from "../../util/fs-stat.js";
 
 export interface ExtractContextResult {
   dockerfileText: string;
@@ -86,13 +87,6 @@ async function readAll(s: AsyncIterable<Buffer>, limit: number): Promise<Buffer>
   return Buffer.concat(parts);
 }
 
-function lstatOrNull(p: string): Stats | null {
-  try {
-    return lstatSync(p);
-  } catch {
-    return null;
-  }
-}
 
 /** The clean context-relative form of a path given by the client ("" for the root). */
 function contextRel(p: string): string {
