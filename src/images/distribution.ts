@@ -8,7 +8,7 @@ import type { AuthConfig, RegistryClient } from "../registry/client/types.js";
 import type { ImageCore } from "./core.js";
 import type { DistributionContext } from "./distribution-context.js";
 import { DistributionStore, type CompressedLayer } from "./distribution-store.js";
-import { pullImage, type PullResult } from "./pull.js";
+import { pullImage, type PullRequest, type PullResult } from "./pull.js";
 import { pushImage, type PushedTag } from "./push.js";
 import type { ProgressFn } from "./transfer-progress.js";
 
@@ -69,7 +69,7 @@ export class DistributionService {
     if (!this.allowed(host)) throw new ForbiddenError(`registry ${host} is not allowed by this daemon's allowed-registries setting`);
   }
 
-  async pull(req: { ref: Reference; platform?: string; auth?: AuthConfig; signal?: AbortSignal }, progress: ProgressFn): Promise<PullResult> {
+  async pull(req: PullRequest, progress: ProgressFn): Promise<PullResult> {
     this.check(req.ref.domain);
     return pullImage(this.ctx, req, progress);
   }

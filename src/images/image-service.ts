@@ -146,12 +146,11 @@ export class ImageService {
     if (tags.length === 0) throw new NotFoundError(`repository ${familiarName(named)} has no tags`);
     let anyNew = false;
     let last = "";
-    const perTag = (m: JSONMessage): void => {
-      if (m.status?.startsWith("Status: ") && m.id === undefined) return; // one status at the end instead
-      progress(m);
-    };
     for (const tag of [...tags].sort()) {
-      const r = await dist.pull({ ref: { ...named, tag }, signal: ctx.signal, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.auth ? { auth: opts.auth } : {}) }, perTag);
+      const r = await dist.pull(
+        { ref: { ...named, tag }, finalStatus: false, signal: ctx.signal, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.auth ? { auth: opts.auth } : {}) },
+        progress,
+      );
       anyNew ||= !r.upToDate;
       last = r.id;
     }

@@ -23,6 +23,8 @@ export interface PullRequest {
   platform?: string;
   auth?: AuthConfig;
   signal?: AbortSignal;
+  /** false: no closing "Status: …" line (a pull of every tag writes one for the repository). */
+  finalStatus?: boolean;
 }
 
 export interface PullResult {
@@ -150,7 +152,7 @@ export async function pullImage(dc: DistributionContext, req: PullRequest, out: 
 
   progress.message(`Digest: ${ref.digest ?? resolved.topDigest}`);
   const fam = familiarString(ref);
-  progress.message(result.upToDate ? `Status: Image is up to date for ${fam}` : `Status: Downloaded newer image for ${fam}`);
+  if (req.finalStatus !== false) progress.message(result.upToDate ? `Status: Image is up to date for ${fam}` : `Status: Downloaded newer image for ${fam}`);
   core.emitImage("pull", fam, fam, resolved.config.config?.Labels ?? {});
   return result;
 }
