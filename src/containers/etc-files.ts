@@ -1,4 +1,5 @@
 /** Contents of the per-container /etc files berthd writes under <data-root>/containers/<id>/. */
+import { InvalidArgumentError } from "../errdefs/index.js";
 
 /** The host's resolv.conf minus loopback (127.x / ::1) nameservers; falls back to public-free empty config. */
 export function containerResolvConf(hostResolv: string, dns?: string[] | null, dnsOptions?: string[] | null): string {
@@ -32,7 +33,7 @@ export function extraHostRecords(extraHosts: readonly string[] | null | undefine
     const host = e.slice(0, i);
     const ip = e.slice(i + 1);
     if (ip !== "host-gateway") return { host, ip };
-    if (hostGatewayIp === undefined || hostGatewayIp === "") throw new Error("unable to derive the IP value for host-gateway");
+    if (hostGatewayIp === undefined || hostGatewayIp === "") throw new InvalidArgumentError("unable to derive the IP value for host-gateway");
     return { host, ip: hostGatewayIp };
   });
 }

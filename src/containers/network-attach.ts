@@ -32,11 +32,7 @@ export function hostsFileOf(net: NetworkService | undefined, rec: Pick<Container
       gateway = undefined;
     }
   }
-  try {
-    return containerHosts(rec.config.Hostname ?? "", ip, extraHostRecords(extraHosts, gateway));
-  } catch (e) {
-    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
-  }
+  return containerHosts(rec.config.Hostname ?? "", ip, extraHostRecords(extraHosts, gateway));
 }
 
 /** Fails create for an unknown network with docker's message ("network x not found"). */
