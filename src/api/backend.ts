@@ -197,6 +197,8 @@ export interface BuildRequest {
   platform: string;
   /** `pull=1` (--pull): pull base images even when present. */
   pull?: boolean;
+  /** `cachefrom` (JSON array, --cache-from): local images to take steps' layers from; missing ones are skipped. */
+  cacheFrom?: string[];
   /** X-Registry-Config: credentials per registry host, for the base images the build pulls. */
   registryAuths?: Record<string, RegistryAuth>;
   /**

@@ -6,6 +6,7 @@ import type { StateDb } from "../state/index.js";
 import type { Logger } from "../util/log.js";
 import type { BuildArgs } from "./build-args.js";
 import type { BuildOutput } from "./build-output.js";
+import type { CacheFromStage, CacheStep } from "./cache-from.js";
 
 export interface BuilderDeps {
   state: StateDb;
@@ -33,13 +34,18 @@ export interface BuildContextState {
   stageNames: Map<string, number>;
   cacheGet(parent: string | undefined, key: string): string | undefined;
   cachePut(parent: string | undefined, key: string, imageId: string, description?: string): void;
+  /** `--cache-from` lookups of this stage (undefined: the local step cache only). */
+  cacheFrom?: CacheFromStage;
   /** The instruction being run (as written), for cache descriptions. */
   currentStep: string;
 }
 
-/** The image the step cache holds for a step, announced as docker does (" ---> Using cache"); undefined on a miss. */
-export function cachedStep(b: BuildContextState, parent: string | undefined, key: string): string | undefined {
-  const hit = b.cacheGet(parent, key);
+/**
+ * The image the step cache (or, with `--cache-from`, a cache source) holds for a step, announced as
+ * docker does (" ---> Using cache"); undefined on a miss.
+ */
+export async function cachedStep(b: BuildContextState, parent: string | undefined, key: string, step: CacheStep): Promise<string | undefined> {
+  const hit = b.cacheFrom ? await b.cacheFrom.probe(parent, () => b.cacheGet(parent, key), step) : b.cacheGet(parent, key);
   if (hit) b.out.line(" ---> Using cache");
   return hit;
 }

@@ -17,6 +17,7 @@ import { familiarString, parseNormalizedNamed } from "../oci/index.js";
 import { extractContext } from "./context/extract-context.js";
 import { BuildArgs } from "./build-args.js";
 import { BuildCache } from "./build-cache.js";
+import { CacheFromStage, resolveCacheSources } from "./cache-from.js";
 import { BuildOutput, BuildRunError, StageOutputGate, shortId, type BuildProgress } from "./build-output.js";
 import type { BuildContextState, BuilderDeps } from "./build-state.js";
 import { beginStage, dispatch, runTriggers } from "./stage-runner.js";
@@ -36,6 +37,8 @@ export interface BuildOptions {
   platform: string;
   /** `--pull`: pull every base image even when it is here. */
   pull?: boolean;
+  /** `--cache-from`: local images whose layers may stand for steps (cache-from.ts); nothing is pulled. */
+  cacheFrom?: string[];
   /** Credentials per registry host (X-Registry-Config) for base images that are pulled. */
   registryAuths?: Record<string, { username?: string; password?: string; identitytoken?: string; registrytoken?: string; serveraddress?: string }>;
 }
@@ -158,6 +161,8 @@ export class Builder {
     // a failing stage stops the others (their RUN containers are killed)
     const failed = new AbortController();
     const signal = AbortSignal.any([ctx.signal, failed.signal]);
+    // --cache-from: the sources are looked up once; each stage gets its own lookups (docker resets them per stage)
+    const cacheSources = !opts.noCache && opts.cacheFrom && opts.cacheFrom.length > 0 ? resolveCacheSources(this.deps.images, opts.cacheFrom, this.deps.log) : undefined;
     const contextFor = (stageOut: BuildOutput): BuildContextState => {
       const b: BuildContextState = {
         deps: this.deps,
@@ -173,6 +178,7 @@ export class Builder {
         cacheGet: (parent, key) => (opts.noCache ? undefined : this.cache.get(parent ?? "", key)),
         cachePut: (parent, key, id, description) => this.cache.put(parent ?? "", key, id, description ?? b.currentStep),
         currentStep: "",
+        ...(cacheSources ? { cacheFrom: new CacheFromStage(this.deps.images, cacheSources) } : {}),
       };
       return b;
     };

@@ -164,7 +164,7 @@ export async function copyStep(
     const kind = entries.length === 1 ? (entries[0]?.isDir ? "dir" : "file") : "multi";
     const comment = `${ins.kind} ${kind}:${sum} in ${ins.dest} `;
     const { cc, key } = stepConfig(comment, { chown: ins.chown, chmod: ins.chmod, from, excludes: ins.excludes });
-    const hit = cachedStep(b, st.imageId, key);
+    const hit = await cachedStep(b, st.imageId, key, { createdBy: (cc.Cmd ?? []).join(" "), config: st.config });
     if (hit) return hit;
     const id = await commitSnapshotStep(b, st, cc, async (root) => {
       await copyInto(entries, root, ins.dest, {

@@ -3,7 +3,7 @@
  * an image on top of the previous one. Metadata instructions only change the config (an empty
  * layer; WORKDIR also makes its directory); RUN runs a container and commits its changes; COPY/ADD copy into a fresh snapshot of the
  * current image and commit it. Every step is looked up in the build cache first (parent image +
- * expanded step + content checksum); a hit makes no container and no image.
+ * expanded step + content checksum; with --cache-from, cache-from.ts); a hit makes no container.
  */
 import { chown, mkdir, readFile } from "node:fs/promises";
 import * as path from "node:path";
@@ -69,7 +69,7 @@ export function beginStage(imageId: string | undefined, config: ContainerConfig 
 async function commitMeta(b: BuildContextState, st: StageState, comment: string): Promise<void> {
   const cc: ContainerConfig = { ...structuredClone(st.config), Cmd: [...shellOf(st), "#(nop) ", comment] };
   const key = cacheKeyOf({ cc, config: st.config, author: st.author ?? "" });
-  const hit = cachedStep(b, st.imageId, key);
+  const hit = await cachedStep(b, st.imageId, key, { createdBy: (cc.Cmd ?? []).join(" "), config: st.config });
   if (hit) {
     st.imageId = hit;
     return;
@@ -91,7 +91,7 @@ async function commitMeta(b: BuildContextState, st: StageState, comment: string)
 async function commitWorkdir(b: BuildContextState, st: StageState, wd: string): Promise<void> {
   const cc: ContainerConfig = { ...structuredClone(st.config), Cmd: [...shellOf(st), "#(nop) ", `WORKDIR ${wd}`] };
   const key = cacheKeyOf({ cc, config: st.config, author: st.author ?? "" });
-  const hit = cachedStep(b, st.imageId, key);
+  const hit = await cachedStep(b, st.imageId, key, { createdBy: (cc.Cmd ?? []).join(" "), config: st.config });
   if (hit) {
     st.imageId = hit;
     return;
@@ -237,7 +237,8 @@ async function dispatchRun(b: BuildContextState, st: StageState, stageIndex: num
   // the mounts (as expanded; never a secret's bytes) are part of the step's identity
   const mountSources = mounts.length > 0 ? await mountSourcesKey(b, mounts, { stageIndex, line: ins.startLine }) : [];
   const key = cacheKeyOf(mounts.length > 0 ? { cc, config: st.config, author: st.author ?? "", mounts, mountSources } : { cc, config: st.config, author: st.author ?? "" });
-  const hit = cachedStep(b, st.imageId, key);
+  // a RUN --mount of the context or of another image has inputs its history entry does not show
+  const hit = await cachedStep(b, st.imageId, key, { createdBy: saveCmd.join(" "), config: st.config, fromSources: mountSources.length === 0 });
   if (hit) {
     st.imageId = hit;
     return;

@@ -161,6 +161,11 @@ export class ImageStore {
     return (this.db.prepare("SELECT id FROM images WHERE parent = ?").all(id) as { id: string }[]).map((r) => r.id);
   }
 
+  /** Sets an image's parent (the classic builder links a `--cache-from` source under the step it stood for). */
+  setParent(id: string, parent: string): void {
+    this.db.prepare("UPDATE images SET parent = ? WHERE id = ?").run(parent, id);
+  }
+
   /** Inserts an image (no-op for the rows when it already exists). Returns true when it was new. */
   insert(img: NewImage): boolean {
     return this.state.tx(() => {

@@ -33,3 +33,11 @@ test("buildRequestOf: bad JSON and BuildKit's version=2 are refused", () => {
   assert.throws(() => buildRequestOf(new URLSearchParams("labels=%5B1%5D")), /invalid labels parameter/);
   assert.throws(() => buildRequestOf(new URLSearchParams("version=2")), /BuildKit/);
 });
+
+test("buildRequestOf: cachefrom is the docker CLI's JSON array; null, [] and empty names mean none", () => {
+  assert.deepEqual(buildRequestOf(new URLSearchParams({ cachefrom: JSON.stringify(["app:v1", "", "sha256:abc"]) })).cacheFrom, ["app:v1", "sha256:abc"]);
+  for (const none of ["null", "[]", "", '[""]']) assert.equal(buildRequestOf(new URLSearchParams({ cachefrom: none })).cacheFrom, undefined, none);
+  assert.equal("cacheFrom" in buildRequestOf(new URLSearchParams()), false);
+  assert.throws(() => buildRequestOf(new URLSearchParams({ cachefrom: '{"a":1}' })), /invalid cachefrom parameter/);
+  assert.throws(() => buildRequestOf(new URLSearchParams({ cachefrom: "[1]" })), /invalid cachefrom parameter/);
+});

@@ -26,6 +26,7 @@ function jsonParam<T>(q: URLSearchParams, name: string, check: (v: unknown) => v
 
 const isArgMap = (v: unknown): v is Record<string, string | null> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x === "string");
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 const isLabelMap = (v: unknown): v is Record<string, string> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
 
@@ -44,7 +45,14 @@ export function buildRequestOf(q: URLSearchParams): BuildRequest {
     networkMode: q.get("networkmode") ?? "",
     platform: q.get("platform") ?? "",
     ...(boolParam(q, "pull") ? { pull: true } : {}),
+    ...cacheFromOf(q),
   };
+}
+
+/** `cachefrom`: the JSON array of image references the docker CLI sends (null or [] for none). */
+function cacheFromOf(q: URLSearchParams): { cacheFrom?: string[] } {
+  const refs = jsonParam(q, "cachefrom", isStringList, []).filter((r) => r !== "");
+  return refs.length > 0 ? { cacheFrom: refs } : {};
 }
 
 /** The X-Berth-Build-Secrets header (base64 JSON {id: base64 bytes}); 400 when malformed. */

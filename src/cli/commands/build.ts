@@ -24,6 +24,7 @@ import { dockerfileOnlyContext, isArchive, localContext, parseBuildArgs, parseLa
 
 export const flags: FlagSpec[] = [
   { long: "build-arg", type: "stringArray", valueName: "list", usage: "Set build-time variables" },
+  { long: "cache-from", type: "stringArray", valueName: "strings", usage: "Images to consider as cache sources" },
   { long: "file", short: "f", type: "string", valueName: "string", usage: 'Name of the Dockerfile (Default is "PATH/Dockerfile")' },
   { long: "iidfile", type: "string", valueName: "string", usage: "Write the image ID to the file" },
   { long: "label", type: "stringArray", valueName: "list", usage: "Set metadata for an image" },
@@ -241,6 +242,8 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
     target: str(f, "target") || undefined,
     networkmode: str(f, "network") ?? "default",
     platform: str(f, "platform") || process.env["DOCKER_DEFAULT_PLATFORM"] || undefined,
+    // --cache-from a --cache-from b, or --cache-from a,b (docker's string slice)
+    cachefrom: list(f, "cache-from").some((v) => v !== "") ? JSON.stringify(list(f, "cache-from").flatMap((v) => v.split(",")).filter((v) => v !== "")) : undefined,
     buildargs: JSON.stringify(buildArgs),
     labels: JSON.stringify(labels),
     version: "1",
