@@ -32,6 +32,13 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 fi
 
+# npm ci builds binding.gyp's targets; a tree set up before a target was added (or whose C source is
+# newer) rebuilds them: the native addon and berth-crun-launcher (crun on hybrid cgroup hosts).
+if [ ! -x build/Release/berth-crun-launcher ] || [ src/runtime/crun-launcher.c -nt build/Release/berth-crun-launcher ]; then
+  echo "setup: node-gyp rebuild"
+  npm run --silent install
+fi
+
 echo "setup: build"
 node scripts/build.mjs
 

@@ -397,7 +397,7 @@ export class ContainerService {
       await unmountRecursive(rootfs).catch(() => undefined);
       await netReady?.catch(() => undefined); // plumbing still under way must finish before it is undone
       await this.o.network?.release(id).catch(() => undefined);
-      const msg = e instanceof NetworkAttachError ? e.message : startErrorMessage(messageOf(e), path.basename(this.o.runtime.runtimeBinary));
+      const msg = e instanceof NetworkAttachError ? e.message : startErrorMessage(messageOf(e), this.o.runtime.runtimeName);
       const fresh = this.store.get(id) ?? rec;
       fresh.state = { ...fresh.state, Error: msg, ExitCode: exitCodeForStartError(msg) };
       this.store.update(fresh);
@@ -551,7 +551,7 @@ export class ContainerService {
     const spec = JSON.parse(await readFile(path.join(this.bundleDir(id), "config.json"), "utf8")) as { process?: Record<string, unknown> };
     const proc: Record<string, unknown> = { ...(spec.process ?? {}), args };
     delete proc["consoleSize"];
-    return runProbe({ runtimeBinary: this.o.runtime.runtimeBinary, runtimeRoot: this.o.runtime.runtimeRoot, id, process: proc, workDir: this.stateDir(id), timeoutMs });
+    return runProbe({ runtimeBinary: this.o.runtime.runtimeBinary, runtimeArgs: this.o.runtime.runtimeArgs, runtimeRoot: this.o.runtime.runtimeRoot, id, process: proc, workDir: this.stateDir(id), timeoutMs });
   }
 
   private healthUpdate(id: string, state: HealthState, changed: boolean): void {

@@ -19,6 +19,7 @@ import { goArch } from "./host-info.js";
 import { acquireDataRootLock, clearStaleSocket } from "./lock.js";
 import { chooseStorageDriver } from "./storage-probe.js";
 import { runtimeComponent } from "./runtime-info.js";
+import { resolveRuntimeCommand } from "../runtime/runtime-command.js";
 import { setSocketGroup } from "./socket-group.js";
 import { openStorage } from "./storage.js";
 import { BERTH_VERSION, engineId, SystemService } from "./system-service.js";
@@ -62,7 +63,7 @@ async function openContainers(o: {
   images: import("../images/index.js").ImageService;
   snapshotter: import("../snapshots/index.js").Snapshotter;
   driver: StorageDriverName;
-  runtimePath: string;
+  runtime: import("../runtime/runtime-command.js").RuntimeCommand;
   bus: EventBus;
   volumes?: import("../volumes/index.js").VolumeService;
   network?: import("../network/index.js").NetworkService;
@@ -72,7 +73,9 @@ async function openContainers(o: {
   const conmon = findBinary("conmon");
   const initBinary = findBinary("tini-static") ?? findBinary("catatonit");
   const runtime = new ContainerRuntime({
-    runtimeBinary: o.runtimePath,
+    runtimeBinary: o.runtime.binary,
+    runtimeArgs: o.runtime.prefixArgs,
+    runtimeName: o.runtime.name,
     runtimeRoot: path.join(o.config.execRoot, "runc"),
     ...(conmon ? { conmonBinary: conmon } : {}),
     log: o.log.child({ module: "runtime" }),
@@ -173,6 +176,9 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
   const socket = socketPathOf(config.hosts[0] ?? "");
   const runtimePath = findBinary(config.runtime);
   if (!runtimePath) throw new InvalidArgumentError(`OCI runtime ${config.runtime} not found in PATH`);
+  // crun on a hybrid cgroup host runs through berth-crun-launcher; without it, fail here, not at each start
+  const runtimeCommand = resolveRuntimeCommand(config.runtime, runtimePath);
+  if (runtimeCommand.binary !== runtimePath) log.info("crun runs through the launcher (hybrid cgroup host)", { launcher: runtimeCommand.binary });
 
   mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
   chmodSync(config.dataRoot, 0o711);
@@ -242,7 +248,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
         }
       },
     });
-    const containers = await openContainers({ config, log, state, images, snapshotter, driver, runtimePath, bus, volumes, ...(network ? { network } : {}) });
+    const containers = await openContainers({ config, log, state, images, snapshotter, driver, runtime: runtimeCommand, bus, volumes, ...(network ? { network } : {}) });
     containersRef = containers;
     if (network) cleanups.push(() => network.close());
     cleanups.push(() => containers.close());

@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, readdirSync, watch } from "node:fs";
 import { mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SeqpacketSocket } from "node-unix-socket";
@@ -9,6 +9,7 @@ import { NotFoundError } from "../errdefs/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import type { Logger } from "../util/log.js";
 import type { OciRuntimeSpec } from "./spec.js";
+import { crunStateMissing, runcWording } from "./crun-errors.js";
 import { tryFastDelete } from "./fast-delete.js";
 import type { AttachIO, ContainerHandle, CreateOptions, ExecOptions, ResourcesInput, RuntimeState } from "./types.js";
 
@@ -86,20 +87,43 @@ function readSync(stream: Readable, timeoutMs: number): Promise<{ data: number; 
 
 /** Drives runc/crun through conmon. */
 export class ContainerRuntime {
+  /** The program run as the runtime (the runtime itself, or berth-crun-launcher). */
   readonly runtimeBinary: string;
+  /** Arguments given before the runtime's own (the launcher's: the real crun). */
+  readonly runtimeArgs: readonly string[];
+  /** The runtime's name for messages ("runc", "crun"). */
+  readonly runtimeName: string;
   readonly runtimeRoot: string;
   readonly conmonBinary: string;
   private readonly log: Logger | undefined;
 
-  constructor(opts: { runtimeBinary: string; runtimeRoot: string; conmonBinary?: string; log?: Logger }) {
+  constructor(opts: { runtimeBinary: string; runtimeArgs?: readonly string[]; runtimeName?: string; runtimeRoot: string; conmonBinary?: string; log?: Logger }) {
     this.runtimeBinary = opts.runtimeBinary;
+    this.runtimeArgs = opts.runtimeArgs ?? [];
+    this.runtimeName = opts.runtimeName ?? basename(opts.runtimeBinary);
     this.runtimeRoot = opts.runtimeRoot;
     this.conmonBinary = opts.conmonBinary ?? CONMON_DEFAULT;
     this.log = opts.log;
   }
 
   private rt(args: string[]): Promise<RunResult> {
-    return run(this.runtimeBinary, ["--root", this.runtimeRoot, ...args]);
+    return run(this.runtimeBinary, [...this.runtimeArgs, "--root", this.runtimeRoot, ...args]);
+  }
+
+  /** A start failure in runc's words (crun's differ; docker's clients and exit codes expect runc's). */
+  private wordStartError(e: unknown, argv0: string | undefined): unknown {
+    if (this.runtimeName === "crun" && e instanceof Error) e.message = runcWording(e.message, argv0);
+    return e;
+  }
+
+  private async bundleArgv0(bundleDir: string): Promise<string | undefined> {
+    try {
+      const spec = JSON.parse(await readFile(join(bundleDir, "config.json"), "utf8")) as { process?: { args?: unknown } };
+      const a = spec.process?.args;
+      return Array.isArray(a) && typeof a[0] === "string" ? a[0] : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async rtOk(args: string[]): Promise<string> {
@@ -175,6 +199,8 @@ export class ContainerRuntime {
       "--api-version", "1",
       "-c", id, "-n", id,
       "-r", this.runtimeBinary,
+      // conmon puts runtime args first, before the command (create, exec): the launcher's crun path leads
+      ...this.runtimeArgs.flatMap((a) => ["--runtime-arg", a]),
       "--runtime-arg", "--root", "--runtime-arg", this.runtimeRoot,
       "-b", bundle,
       "-p", join(stateDir, "pidfile"),
@@ -217,7 +243,7 @@ export class ContainerRuntime {
           // gone
         }
       }
-      throw e;
+      throw this.runtimeName === "crun" ? this.wordStartError(e, await this.bundleArgv0(opts.bundleDir)) : e;
     }
   }
 
@@ -256,6 +282,7 @@ export class ContainerRuntime {
     const r = await this.rt(args);
     if (r.code !== 0) {
       const msg = runtimeErrorText(r.stderr);
+      if (crunStateMissing(msg)) throw new NotFoundError(`container does not exist: ${msg}`);
       if (/not exist|not running|process already finished|no such process/i.test(msg)) {
         if (/not exist/i.test(msg)) throw new NotFoundError(msg);
         return;
@@ -272,7 +299,7 @@ export class ContainerRuntime {
     const r = await this.rt(args);
     if (r.code !== 0) {
       const msg = runtimeErrorText(r.stderr);
-      if (/not exist|not found/i.test(msg)) return;
+      if (/not exist|not found/i.test(msg) || crunStateMissing(msg)) return;
       throw new Error(msg);
     }
   }
@@ -452,7 +479,13 @@ export class ContainerRuntime {
           await connected;
         }
       : undefined;
-    const { pid, next } = await this.spawnConmon(args, `exec ${opts.execId}`, onReady, true);
+    let started: { pid: number; next?: Promise<{ data: number; message?: string }> };
+    try {
+      started = await this.spawnConmon(args, `exec ${opts.execId}`, onReady, true);
+    } catch (e) {
+      throw this.wordStartError(e, p.args[0]);
+    }
+    const { pid, next } = started;
     const exit = (async (): Promise<number> => {
       const m = await next?.catch(() => undefined);
       let code = m && !m.message ? m.data : undefined;

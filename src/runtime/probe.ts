@@ -17,6 +17,8 @@ export interface ProbeResult {
 
 export interface ProbeOptions {
   runtimeBinary: string;
+  /** Arguments before the runtime's own (berth-crun-launcher's crun path). */
+  runtimeArgs?: readonly string[];
   runtimeRoot: string;
   id: string;
   /** An OCI process object (args, env, cwd, user, capabilities…). */
@@ -35,7 +37,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   await writeFile(procFile, JSON.stringify({ ...o.process, terminal: false }));
   try {
     return await new Promise<ProbeResult>((resolve) => {
-      const child = spawn(o.runtimeBinary, ["--root", o.runtimeRoot, "exec", "--process", procFile, "--pid-file", pidFile, o.id], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(o.runtimeBinary, [...(o.runtimeArgs ?? []), "--root", o.runtimeRoot, "exec", "--process", procFile, "--pid-file", pidFile, o.id], { stdio: ["ignore", "pipe", "pipe"] });
       const chunks: Buffer[] = [];
       let size = 0;
       const take = (c: Buffer): void => {

@@ -101,6 +101,7 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
   const netTag = `t${randomBytes(3).toString("hex")}`;
   if (!REFERENCE_DOCKERD && !(opts.args ?? []).includes("--nft-table")) daemonArgs.push("--nft-table", `berth_${netTag}`);
   if (!REFERENCE_DOCKERD && !(opts.args ?? []).includes("--bridge-prefix")) daemonArgs.push("--bridge-prefix", netTag);
+  if (!REFERENCE_DOCKERD && process.env["BERTH_TEST_RUNTIME"] && !(opts.args ?? []).includes("--runtime")) daemonArgs.push("--runtime", process.env["BERTH_TEST_RUNTIME"]);
   daemonArgs.push(...(opts.args ?? []));
 
   let child: ChildProcess | undefined;
