@@ -4,6 +4,7 @@
  * Methods throw BerthErrors; api/errors.ts maps their kinds to HTTP statuses.
  */
 import type { Readable } from "node:stream";
+import type { ContextCheckResponse, ContextManifest } from "../util/build-context-manifest.js";
 import type {
   ContainerChange,
   ContainerCreateRequest,
@@ -217,6 +218,16 @@ export interface BuildBackend {
   build(context: Readable, opts: BuildRequest, progress: Progress, ctx: RequestContext): Promise<string>;
   /** POST /build/prune. */
   prune(opts: { all: boolean; filters: Filters }, ctx: RequestContext): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
+  /** berth's incremental build-context store (POST /berth/build-context/check, X-Berth-Context); absent: full tars only. */
+  contextStore?: BuildContextStore;
+}
+
+/** berth's incremental build contexts (util/build-context-manifest.ts; builder/context/context-store.ts). */
+export interface BuildContextStore {
+  /** POST /berth/build-context/check: which of the manifest's contents berthd lacks, under a new id. */
+  check(manifest: ContextManifest): ContextCheckResponse;
+  /** X-Berth-Context: marks `body` (the /build request) as the context checked as `id`; InvalidArgumentError when unknown. */
+  attach(id: string, body: object): void;
 }
 
 /** /volumes: docker's messages ("get x: no such volume" 404, "remove x: volume is in use - [ids]" 409). */

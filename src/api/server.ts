@@ -13,6 +13,7 @@ import { errorBody, httpStatusOf } from "./errors.js";
 import { registerContainerRoutes } from "./routes/containers.js";
 import { registerContainerFsRoutes } from "./routes/container-fs.js";
 import { registerBuildRoutes } from "./routes/build.js";
+import { registerBuildContextRoutes } from "./routes/build-context.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { registerExecRoutes } from "./routes/exec.js";
 import { registerImageRoutes, type ImageRouteOptions } from "./routes/images.js";
@@ -58,6 +59,7 @@ export function buildRouter(backend: Backend, opts: ImageRouteOptions = {}): Rou
   registerContainerFsRoutes(r, backend);
   registerExecRoutes(r, backend);
   registerBuildRoutes(r, backend);
+  registerBuildContextRoutes(r, backend);
   registerVolumeRoutes(r, backend);
   registerNetworkRoutes(r, backend);
   return r;

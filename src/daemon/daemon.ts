@@ -23,6 +23,8 @@ import { resolveRuntimeCommand } from "../runtime/runtime-command.js";
 import { setSocketGroup } from "./socket-group.js";
 import { openStorage } from "./storage.js";
 import { BERTH_VERSION, engineId, SystemService } from "./system-service.js";
+import { ContextStore } from "../builder/context/context-store.js";
+import { contextStoreBackend } from "../builder/context/pending-context.js";
 
 export interface StartDaemonOptions {
   config: DaemonConfig;
@@ -261,6 +263,8 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
         ({ Builder }) => new Builder({ state, images, containers, snapshotter, tmpRoot: path.join(config.dataRoot, "builder", "tmp"), log: log.child({ module: "builder" }), platform }),
       ));
 
+    // berth's incremental build contexts (builder/context/context-store.ts)
+    const contextStore = new ContextStore(path.join(config.dataRoot, "builder", "context-store"), { log: log.child({ module: "builder" }) });
     const id = await engineId(config.dataRoot);
     const runtimeVersion = runtimeComponent(config.runtime, runtimePath);
     const system = new SystemService({
@@ -279,7 +283,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
         },
         diskUsage: (v) => images.diskUsage(v),
       },
-      buildCache: { diskUsage: async () => (await builder()).cache.usage() },
+      buildCache: { diskUsage: async () => [...(await builder()).cache.usage(), ...contextStore.diskUsage()] },
       volumes: { diskUsage: () => volumes.diskUsage() },
       containers: {
         counts: async () => containers.counts(),
@@ -292,7 +296,14 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     const backend: Backend = {
       images,
       containers,
-      build: { build: async (body, o, progress, ctx) => (await builder()).build(body, o, progress, ctx), prune: async () => (await builder()).prune() },
+      build: {
+        build: async (body, o, progress, ctx) => (await builder()).build(body, o, progress, ctx),
+        prune: async () => {
+          const r = await (await builder()).prune();
+          return { ...r, SpaceReclaimed: r.SpaceReclaimed + contextStore.prune().bytes };
+        },
+        contextStore: contextStoreBackend(contextStore),
+      },
       ...(network ? { networks: networksBackend(network) } : {}),
       system,
       volumes,

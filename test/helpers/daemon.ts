@@ -89,6 +89,8 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
     DOCKER_CONFIG: dockerConfig,
     BERTH_NO_AUTOSTART: "1",
     NO_COLOR: "1",
+    // the berth CLI's build-context digest cache stays in the test's directory
+    XDG_CACHE_HOME: path.join(dir, "cache"),
   };
   delete env["DOCKER_CONTEXT"];
   delete env["DOCKER_TLS_VERIFY"];

@@ -9,6 +9,8 @@ import { boolParam, JsonLines, sendJson } from "../http-util.js";
 import type { Router } from "../router.js";
 import { BUILD_SECRETS_HEADER, decodeBuildSecrets, withBuildSecrets } from "../../util/build-secrets.js";
 import { registryConfigOf } from "./auth.js";
+import type { IncomingMessage } from "node:http";
+import { BERTH_CONTEXT_HEADER } from "../../util/build-context-manifest.js";
 
 function jsonParam<T>(q: URLSearchParams, name: string, check: (v: unknown) => v is T, fallback: T): T {
   const raw = q.get(name);
@@ -70,6 +72,15 @@ function exitCodeOf(err: unknown): number | undefined {
   return typeof c === "number" && c > 0 ? c : undefined;
 }
 
+/** berth's X-Berth-Context header: the body holds only the files a checked manifest lacked (context-store.ts). */
+function attachIncrementalContext(raw: IncomingMessage, bb: BuildBackend): void {
+  const h = raw.headers[BERTH_CONTEXT_HEADER];
+  if (h === undefined || h === "") return;
+  const id = Array.isArray(h) ? h.join("") : h;
+  if (!bb.contextStore) throw new InvalidArgumentError(`unknown build context manifest ${JSON.stringify(id)}: check the context again`);
+  bb.contextStore.attach(id, raw);
+}
+
 export function registerBuildRoutes(r: Router, backend: Backend): void {
   const b = backend.build;
   if (!b) return;
@@ -80,6 +91,7 @@ export function registerBuildRoutes(r: Router, backend: Backend): void {
     if (secrets.size > 0) opts.secrets = secrets;
     const auths = registryConfigOf(req.raw);
     if (auths) opts.registryAuths = auths;
+    attachIncrementalContext(req.raw, bb);
     const out = new JsonLines(res);
     try {
       // the builder's RUN steps find the secrets in their async context (util/build-secrets.ts)

@@ -11,6 +11,10 @@
  * The docker CLI sends `docker build - < Dockerfile` as a tar holding one file named `Dockerfile`;
  * a body that is not a tar at all (curl --data-binary @Dockerfile) is taken as the Dockerfile itself.
  *
+ * A body the /build route marked as berth's incremental context (pending-context.ts, X-Berth-Context)
+ * holds only the files berthd lacked; the context is then assembled from the context store
+ * (context-store.ts) and the manifest's verified digests are recorded for COPY's cache keys.
+ *
  * Like dockerd, the Dockerfile and `.dockerignore` are removed from the context after they are read
  * when the patterns exclude them (so `COPY . /x` does not copy them); everything else the patterns
  * exclude is removed too.
@@ -23,6 +27,7 @@ import { resolveInRoot } from "../../containers/fs/index.js";
 import { CanceledError, InvalidArgumentError, errnoCode } from "../../errdefs/index.js";
 import { IgnoreMatcher, goCleanPath, parseDockerignore } from "../../util/ignore-matcher.js";
 import { recordContextDigests } from "./file-digests.js";
+import { pendingContextOf } from "./pending-context.js";
 import { lstatOrNull } from "../../util/fs-stat.js";
 
 export interface ExtractContextResult {
@@ -162,19 +167,37 @@ export async function extractContext(
   let dfRel = contextRel(requested);
   if (dfRel === "") throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${requested}`);
 
-  const { stream } = await decompress(tar);
-  // An abort must also end a wait for input that never comes.
-  const onAbort = (): void => {
-    stream.destroy(new CanceledError("build context upload canceled"));
-    (tar as { destroy?: () => void }).destroy?.();
-  };
-  opts.signal?.addEventListener("abort", onAbort, { once: true });
   const digests = recordContextDigests(path.resolve(destDir));
-  try {
-    await unpack(stream, destDir, dfRel, opts.signal, digests.onFileDigest);
-  } finally {
-    opts.signal?.removeEventListener("abort", onAbort);
-    stream.destroy(); // on error, stop a decompressor still running
+  const incremental = pendingContextOf(tar);
+  if (incremental) {
+    // berth's incremental context: the body holds only the files berthd lacked (context-store.ts)
+    const { store, pending } = incremental;
+    const onAbort = (): void => {
+      (tar as { destroy?: (e?: Error) => void }).destroy?.(new CanceledError("build context upload canceled"));
+    };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      await store.receive(pending, tar as AsyncIterable<Buffer>, opts.signal);
+      store.assemble(pending, destDir, digests.onFileDigest);
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+      store.release(pending.id);
+    }
+    store.enforceLimit();
+  } else {
+    const { stream } = await decompress(tar);
+    // An abort must also end a wait for input that never comes.
+    const onAbort = (): void => {
+      stream.destroy(new CanceledError("build context upload canceled"));
+      (tar as { destroy?: () => void }).destroy?.();
+    };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      await unpack(stream, destDir, dfRel, opts.signal, digests.onFileDigest);
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+      stream.destroy(); // on error, stop a decompressor still running
+    }
   }
 
   let df = readInRoot(destDir, dfRel);

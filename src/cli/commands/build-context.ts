@@ -95,13 +95,18 @@ function typeOf(st: BigIntStats): TarWriteEntry["type"] | undefined {
   return undefined; // sockets are not archived
 }
 
+/** A context tar entry; regular files read from the context also carry their lstat (the digest cache's key). */
+export interface ContextEntry extends TarWriteEntry {
+  stat?: BigIntStats;
+}
+
 /**
  * The context's tar entries, walked lazily in lexical order; `matcher` excludes. Regular files with
  * several links in the context become hard links to the first one seen.
  */
-export function* contextEntries(root: string, matcher: IgnoreMatcher | undefined): Generator<TarWriteEntry> {
+export function* contextEntries(root: string, matcher: IgnoreMatcher | undefined): Generator<ContextEntry> {
   const seen = new Map<string, string>();
-  function* walk(rel: string): Generator<TarWriteEntry> {
+  function* walk(rel: string): Generator<ContextEntry> {
     let names: string[];
     try {
       names = readdirSync(rel === "" ? root : path.join(root, rel));
@@ -145,7 +150,7 @@ export function* contextEntries(root: string, matcher: IgnoreMatcher | undefined
         } catch {
           throw new StatusError(`error checking context: no permission to read from '${full}'`, 1);
         }
-        yield { ...base, size: Number(st.size), source: { file: full } };
+        yield { ...base, size: Number(st.size), source: { file: full }, stat: st };
       } else {
         const rdev = st.rdev;
         yield { ...base, devmajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)), devminor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)) };
@@ -158,6 +163,17 @@ export function* contextEntries(root: string, matcher: IgnoreMatcher | undefined
 /** docker's ".dockerfile." + 20 random hex digits. */
 export function generatedDockerfileName(): string {
   return `.dockerfile.${randomBytes(10).toString("hex")}`;
+}
+
+export interface LocalContextEntries {
+  /** The tar's entries, walked lazily (iterate once). */
+  entries: Iterable<ContextEntry>;
+  /** The Dockerfile's path inside the tar (the `dockerfile` query parameter). */
+  dockerfile: string;
+  /** The ignore file used, if any. */
+  ignoreFile: string | undefined;
+  /** The context directory (absolute, symlinks resolved). */
+  contextDir: string;
 }
 
 export interface LocalContext {
@@ -175,6 +191,12 @@ export interface LocalContext {
  * a generated name and listed in `.dockerignore` (as the docker CLI does), so `COPY .` never sees it.
  */
 export function localContext(contextArg: string, dockerfileFlag: string, dockerfileText?: Buffer, cwd = process.cwd()): LocalContext {
+  const l = localContextEntries(contextArg, dockerfileFlag, dockerfileText, cwd);
+  return { tar: packTar(l.entries), dockerfile: l.dockerfile, ignoreFile: l.ignoreFile };
+}
+
+/** localContext's entries, before they become a tar (the incremental context sends a manifest of them first). */
+export function localContextEntries(contextArg: string, dockerfileFlag: string, dockerfileText?: Buffer, cwd = process.cwd()): LocalContextEntries {
   const contextDir = resolveContextDir(path.resolve(cwd, contextArg));
   const fromStdin = dockerfileFlag === "-";
   let rel = DEFAULT_DOCKERFILE;
@@ -197,7 +219,7 @@ export function localContext(contextArg: string, dockerfileFlag: string, dockerf
   const buildFiles = [".dockerignore", ...(ignore.file !== undefined && !isOutside(ignoreRel) ? [ignoreRel] : []), ...(extra === undefined ? [goCleanPath(rel)] : [])];
   const patterns = keepBuildFiles(ignore.patterns, buildFiles);
   const matcher = patterns.length > 0 ? new IgnoreMatcher(patterns) : undefined;
-  if (extra === undefined) return { tar: packTar(contextEntries(contextDir, matcher)), dockerfile: goCleanPath(rel), ignoreFile: ignore.file };
+  if (extra === undefined) return { entries: contextEntries(contextDir, matcher), dockerfile: goCleanPath(rel), ignoreFile: ignore.file, contextDir };
 
   // The Dockerfile travels under a generated name; an ignore file the daemon reads lists it.
   const name = generatedDockerfileName();
@@ -205,9 +227,10 @@ export function localContext(contextArg: string, dockerfileFlag: string, dockerf
   const dockerfileEntry: TarWriteEntry = { name, type: "file", mode: 0o600, mtime: now, source: extra, size: extra.length };
   const outsideIgnore = ignore.file !== undefined && (isOutside(ignoreRel) || ignoreRel !== ".dockerignore");
   return {
-    tar: packTar(withDockerfile(contextEntries(contextDir, matcher), dockerfileEntry, ignore.patterns, outsideIgnore, contextDir, now)),
+    entries: withDockerfile(contextEntries(contextDir, matcher), dockerfileEntry, ignore.patterns, outsideIgnore, contextDir, now),
     dockerfile: name,
     ignoreFile: ignore.file,
+    contextDir,
   };
 }
 
@@ -217,7 +240,7 @@ export function localContext(contextArg: string, dockerfileFlag: string, dockerf
  * as `<generated>.dockerignore` instead (the daemon prefers it), and the context's own
  * `.dockerignore` is left as it is.
  */
-function* withDockerfile(entries: Iterable<TarWriteEntry>, df: TarWriteEntry, patterns: readonly string[], specific: boolean, contextDir: string, now: number): Generator<TarWriteEntry> {
+function* withDockerfile(entries: Iterable<ContextEntry>, df: TarWriteEntry, patterns: readonly string[], specific: boolean, contextDir: string, now: number): Generator<ContextEntry> {
   const name = String(df.name);
   const text = (lines: readonly string[]): Buffer => Buffer.from(`${lines.join("\n")}\n`);
   let sawIgnore = false;

@@ -20,7 +20,8 @@ import { displayJSONMessages, JSONMessageError } from "../format/jsonmessage.js"
 import { humanSize } from "../format/units.js";
 import { StatusError } from "../cli-error.js";
 import { BUILD_SECRETS_HEADER, encodeBuildSecrets } from "../../util/build-secrets.js";
-import { dockerfileOnlyContext, isArchive, localContext, parseBuildArgs, parseLabels } from "./build-context.js";
+import { dockerfileOnlyContext, isArchive, localContextEntries, parseBuildArgs, parseLabels } from "./build-context.js";
+import { contextUpload } from "../context-sync/context-upload.js";
 
 export const flags: FlagSpec[] = [
   { long: "build-arg", type: "stringArray", valueName: "list", usage: "Set build-time variables" },
@@ -151,8 +152,8 @@ class TextBuffer implements Sink {
  * Counts the body's bytes and shows docker's "Sending build context" line: on a TTY from the first
  * byte and then at most every 100 ms; otherwise once, when the body ends (then "\r\n", as docker).
  */
-export function progressCounter(out: Sink, live: boolean): Transform {
-  let n = 0;
+export function progressCounter(out: Sink, live: boolean, skipped = 0): Transform {
+  let n = skipped; // an incremental context counts what it did not need to send
   let last = -1;
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -200,6 +201,8 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
 
   let body: Readable;
   let dockerfile: string;
+  let contextHeaders: Record<string, string> = {};
+  let contextSkipped = 0;
   if (contextArg === "-") {
     const { head, all } = await peek(ctx.stdin, 1024);
     if (isArchive(head)) {
@@ -214,14 +217,18 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
     throw new StatusError(`unable to prepare context: remote build contexts are not supported by berth: ${contextArg}`, 1);
   } else {
     const text = dockerfileFlag === "-" ? await readAll(ctx.stdin) : undefined;
-    const local = localContext(contextArg, dockerfileFlag, text);
-    body = local.tar;
+    const local = localContextEntries(contextArg, dockerfileFlag, text);
+    // berth's incremental context when the daemon has it (only changed files cross), else the full tar
+    const upload = await contextUpload(await ctx.client(), local.entries, local.contextDir);
+    body = upload.body;
+    contextHeaders = upload.headers;
+    contextSkipped = upload.skipped;
     dockerfile = local.dockerfile;
   }
 
   const progBuff: Sink = quiet ? new TextBuffer() : ctx.stdout;
   const buildBuff: Sink = quiet ? new TextBuffer() : ctx.stdout;
-  const counted = body.pipe(progressCounter(progBuff, tty));
+  const counted = body.pipe(progressCounter(progBuff, tty, contextSkipped));
   // A context that cannot be read (mid-walk) is the error to report, not the aborted upload it causes.
   let contextErr: unknown;
   body.on("error", (e) => {
@@ -259,6 +266,7 @@ export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promi
         "Content-Type": "application/x-tar",
         "X-Registry-Config": (await import("../registry-auth/cli-config.js")).registryConfigHeader(ctx),
         ...(secretsHeader !== "" ? { [BUILD_SECRETS_HEADER]: secretsHeader } : {}),
+        ...contextHeaders,
       },
     });
   } catch (e) {
