@@ -424,7 +424,8 @@ export class ContainerService {
     // Independent teardown steps, side by side: each is mostly a wait on another process or the kernel.
     await Promise.all([
       this.o.runtime.delete(id, { force: true }).catch(() => undefined),
-      this.o.network?.release(id).catch((e) => this.o.log.warn("network release failed", { id, err: messageOf(e) })),
+      // veths go in the background (~10 ms of kernel time each); the container's removal waits for them
+      this.o.network?.release(id, { unplugLater: true }).catch((e) => this.o.log.warn("network release failed", { id, err: messageOf(e) })),
       unmountRecursive(path.join(this.bundleDir(id), "rootfs")).catch(() => undefined),
     ]);
     const ranMs = Date.now() - Date.parse(rec.state.StartedAt);
@@ -646,7 +647,8 @@ export class ContainerService {
 
   private async cleanupRemoved(rec: ContainerRecord): Promise<void> {
     await this.o.runtime.delete(rec.id, { force: true }).catch(() => undefined);
-    await this.o.network?.release(rec.id).catch(() => undefined);
+    // --rm: the veths' deletion (under way since the exit) need not hold up the removal
+    await this.o.network?.release(rec.id, { unplugLater: rec.hostConfig.AutoRemove === true }).catch(() => undefined);
     this.o.network?.forget(rec.id);
     await unmountRecursive(path.join(this.bundleDir(rec.id), "rootfs"));
     await this.o.snapshotter.remove(rec.snapshotKey).catch((e) => {

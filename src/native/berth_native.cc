@@ -1,17 +1,36 @@
-// berth's native addon: the few syscalls Node lacks (mknod, l*xattr, mount, umount2).
-// Every function is synchronous and never follows a symlink in the final path component
+// berth's native addon: the few syscalls Node lacks (mknod, l*xattr, mount, umount2), and the
+// per-container network plumbing (netns, veth, loopback) over rtnetlink.
+// The file-system functions are synchronous and never follow a symlink in the final path component
 // (the l* variants). Errors are Node-style: code ("ENOENT"), errno (negative), syscall, path.
+// The network functions return Promises: they run on libuv's thread pool, and whatever must happen
+// inside another network namespace (unshare, setns) runs on a short-lived thread of its own, so no
+// thread of Node's or libuv's ever changes namespace.
 #include <napi.h>
 #include <uv.h>
 
 #include <cerrno>
+#include <cstring>
+#include <exception>
+#include <functional>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 namespace {
 
@@ -138,6 +157,398 @@ Napi::Value Umount2(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- network plumbing (rtnetlink) -------------------------------------------------------------
+
+// A failed step: errno, what was being done ("create veth vethab12"), and the syscall.
+struct NetFailure {
+  int err;
+  std::string step;
+  std::string syscall;
+};
+
+[[noreturn]] void Fail(int err, std::string step, const char* syscall) {
+  throw NetFailure{err, std::move(step), syscall};
+}
+
+Napi::Error NetError(Napi::Env env, const NetFailure& f) {
+  const char* code = uv_err_name(-f.err);
+  Napi::Error e = Napi::Error::New(env, f.step + ": " + std::strerror(f.err));
+  e.Set("code", Napi::String::New(env, code));
+  e.Set("errno", Napi::Number::New(env, -f.err));
+  e.Set("syscall", Napi::String::New(env, f.syscall));
+  return e;
+}
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// One rtnetlink request, built in place: header, family struct, attributes (nests too).
+class NlMsg {
+ public:
+  NlMsg(uint16_t type, uint16_t flags) : buf_(NLMSG_HDRLEN) {
+    Hdr()->nlmsg_type = type;
+    Hdr()->nlmsg_flags = static_cast<uint16_t>(flags | NLM_F_REQUEST | NLM_F_ACK);
+  }
+  nlmsghdr* Hdr() { return reinterpret_cast<nlmsghdr*>(buf_.data()); }
+  void Append(const void* p, size_t n) {
+    size_t off = buf_.size();
+    buf_.resize(off + NLMSG_ALIGN(n));  // new bytes are zero: padding is clean
+    std::memcpy(buf_.data() + off, p, n);
+  }
+  void Attr(uint16_t type, const void* data, size_t n) {
+    size_t off = buf_.size();
+    buf_.resize(off + RTA_ALIGN(RTA_LENGTH(n)));
+    rtattr a{};
+    a.rta_len = static_cast<unsigned short>(RTA_LENGTH(n));
+    a.rta_type = type;
+    std::memcpy(buf_.data() + off, &a, sizeof a);
+    if (n > 0) std::memcpy(buf_.data() + off + RTA_LENGTH(0), data, n);
+  }
+  void Str(uint16_t type, const std::string& s) { Attr(type, s.c_str(), s.size() + 1); }
+  void U32(uint16_t type, uint32_t v) { Attr(type, &v, sizeof v); }
+  size_t Nest(uint16_t type) {
+    size_t off = buf_.size();
+    Attr(type, nullptr, 0);
+    return off;
+  }
+  void End(size_t off) {
+    reinterpret_cast<rtattr*>(buf_.data() + off)->rta_len = static_cast<unsigned short>(buf_.size() - off);
+  }
+  std::vector<char>& Finish() {
+    Hdr()->nlmsg_len = static_cast<uint32_t>(buf_.size());
+    return buf_;
+  }
+
+ private:
+  std::vector<char> buf_;
+};
+
+// A NETLINK_ROUTE socket. It stays bound to the network namespace of the thread that opened it.
+class Rtnl {
+ public:
+  Rtnl() : fd_(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) {
+    if (fd_.get() < 0) Fail(errno, "open netlink socket", "socket");
+    sockaddr_nl sa{};
+    sa.nl_family = AF_NETLINK;
+    if (bind(fd_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) Fail(errno, "bind netlink socket", "bind");
+  }
+
+  // Sends a request and waits for its acknowledgement: 0, or the (positive) errno the kernel answered.
+  int Talk(NlMsg& m) {
+    uint32_t seq = ++seq_;
+    m.Hdr()->nlmsg_seq = seq;
+    std::vector<char>& out = m.Finish();
+    sockaddr_nl sa{};
+    sa.nl_family = AF_NETLINK;
+    while (sendto(fd_.get(), out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) {
+      if (errno != EINTR) return errno;
+    }
+    std::vector<char> in(32768);
+    for (;;) {
+      ssize_t n = recv(fd_.get(), in.data(), in.size(), 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return errno;
+      }
+      int len = static_cast<int>(n);
+      for (nlmsghdr* r = reinterpret_cast<nlmsghdr*>(in.data()); NLMSG_OK(r, len); r = NLMSG_NEXT(r, len)) {
+        if (r->nlmsg_seq != seq) continue;
+        if (r->nlmsg_type == NLMSG_ERROR) return -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(r))->error;
+        if (r->nlmsg_type == NLMSG_DONE) return 0;
+      }
+    }
+  }
+
+  // Sets IFF_UP on a link.
+  void LinkUp(int index, const std::string& name) {
+    NlMsg m(RTM_NEWLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_UNSPEC;
+    ifi.ifi_index = index;
+    ifi.ifi_flags = IFF_UP;
+    ifi.ifi_change = IFF_UP;
+    m.Append(&ifi, sizeof ifi);
+    if (int e = Talk(m)) Fail(e, "set " + name + " up", "netlink");
+  }
+
+  // Deletes a link by name: 0, or the errno (ENODEV when there is none).
+  int DeleteLink(const std::string& name) {
+    NlMsg m(RTM_DELLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_UNSPEC;
+    m.Append(&ifi, sizeof ifi);
+    m.Str(IFLA_IFNAME, name);
+    return Talk(m);
+  }
+
+ private:
+  Fd fd_;
+  uint32_t seq_ = 0;
+};
+
+// Runs f on a thread of its own (which may change namespaces and then ends) and waits for it.
+void OnOwnThread(const std::function<void()>& f) {
+  std::exception_ptr failure;
+  std::thread t([&]() {
+    try {
+      f();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+int IndexOf(const std::string& name, const std::string& what) {
+  unsigned idx = if_nametoindex(name.c_str());
+  if (idx == 0) Fail(errno == 0 ? ENODEV : errno, "find " + what + " " + name, "if_nametoindex");
+  return static_cast<int>(idx);
+}
+
+// Brings lo up in the calling thread's network namespace.
+void LoopbackUpHere() {
+  Rtnl nl;
+  nl.LinkUp(IndexOf("lo", "link"), "lo");
+}
+
+Fd OpenNetns(const std::string& file) {
+  int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) Fail(errno, "open netns " + file, "open");
+  return Fd(fd);
+}
+
+void EnterNetns(const Fd& ns, const std::string& file) {
+  if (setns(ns.get(), CLONE_NEWNET) != 0) Fail(errno, "enter netns " + file, "setns");
+}
+
+std::string DirName(const std::string& file) {
+  size_t slash = file.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return file.substr(0, slash);
+}
+
+void NetnsCreateWork(const std::string& file, bool loUp) {
+  OnOwnThread([&]() {
+    if (unshare(CLONE_NEWNET) != 0) Fail(errno, "create netns", "unshare");
+    const char* self = "/proc/thread-self/ns/net";
+    if (mount(self, file.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      // A bind onto a shared mount can be refused: make the directory a private mount of its own.
+      int first = errno;
+      std::string dir = DirName(file);
+      mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr);  // may be a mount already
+      if (mount(nullptr, dir.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) Fail(first, "bind netns onto " + file, "mount");
+      if (mount(self, file.c_str(), nullptr, MS_BIND, nullptr) != 0) Fail(errno, "bind netns onto " + file, "mount");
+    }
+    if (loUp) LoopbackUpHere();
+  });
+}
+
+struct VethPlan {
+  std::string netns, bridge, hostVeth, ifname;
+  unsigned char mac[6];
+  in_addr addr;
+  unsigned char prefix;
+  bool hasGateway;
+  in_addr gateway;
+};
+
+void VethPlugWork(const VethPlan& p) {
+  Fd ns = OpenNetns(p.netns);
+  int bridge = IndexOf(p.bridge, "bridge");
+  Rtnl host;
+  {
+    // The pair in one request: the host end on the bridge and up, the peer made inside the netns
+    // with its name and MAC (the kernel undoes the whole link when a part fails).
+    NlMsg m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_UNSPEC;
+    ifi.ifi_flags = IFF_UP;
+    ifi.ifi_change = IFF_UP;
+    m.Append(&ifi, sizeof ifi);
+    m.Str(IFLA_IFNAME, p.hostVeth);
+    m.U32(IFLA_MASTER, static_cast<uint32_t>(bridge));
+    size_t info = m.Nest(IFLA_LINKINFO);
+    m.Str(IFLA_INFO_KIND, "veth");
+    size_t data = m.Nest(IFLA_INFO_DATA);
+    size_t peer = m.Nest(VETH_INFO_PEER);
+    ifinfomsg pi{};
+    pi.ifi_family = AF_UNSPEC;
+    m.Append(&pi, sizeof pi);
+    m.Str(IFLA_IFNAME, p.ifname);
+    m.Attr(IFLA_ADDRESS, p.mac, sizeof p.mac);
+    m.U32(IFLA_NET_NS_FD, static_cast<uint32_t>(ns.get()));
+    m.End(peer);
+    m.End(data);
+    m.End(info);
+    if (int e = host.Talk(m)) Fail(e, "create veth " + p.hostVeth, "netlink");
+  }
+  try {
+    OnOwnThread([&]() {
+      EnterNetns(ns, p.netns);
+      Rtnl in;
+      in.LinkUp(IndexOf("lo", "link"), "lo");
+      int idx = IndexOf(p.ifname, "link");
+      char text[INET_ADDRSTRLEN] = "";
+      inet_ntop(AF_INET, &p.addr, text, sizeof text);
+      {
+        NlMsg m(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+        ifaddrmsg ifa{};
+        ifa.ifa_family = AF_INET;
+        ifa.ifa_prefixlen = p.prefix;
+        ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+        ifa.ifa_index = static_cast<uint32_t>(idx);
+        m.Append(&ifa, sizeof ifa);
+        m.Attr(IFA_LOCAL, &p.addr, sizeof p.addr);
+        m.Attr(IFA_ADDRESS, &p.addr, sizeof p.addr);
+        if (int e = in.Talk(m)) Fail(e, "add address " + std::string(text) + "/" + std::to_string(p.prefix) + " to " + p.ifname, "netlink");
+      }
+      in.LinkUp(idx, p.ifname);
+      if (p.hasGateway) {
+        inet_ntop(AF_INET, &p.gateway, text, sizeof text);
+        NlMsg m(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+        rtmsg rt{};
+        rt.rtm_family = AF_INET;
+        rt.rtm_table = RT_TABLE_MAIN;
+        rt.rtm_protocol = RTPROT_BOOT;
+        rt.rtm_scope = RT_SCOPE_UNIVERSE;
+        rt.rtm_type = RTN_UNICAST;
+        m.Append(&rt, sizeof rt);
+        m.Attr(RTA_GATEWAY, &p.gateway, sizeof p.gateway);
+        m.U32(RTA_OIF, static_cast<uint32_t>(idx));
+        if (int e = in.Talk(m)) Fail(e, "add default route via " + std::string(text), "netlink");
+      }
+    });
+  } catch (...) {
+    host.DeleteLink(p.hostVeth);  // takes the peer with it
+    throw;
+  }
+}
+
+// Runs work on libuv's thread pool; settles a Promise (rejected with a Node-style error).
+class NetWorker : public Napi::AsyncWorker {
+ public:
+  NetWorker(Napi::Env env, std::function<void()> work)
+      : Napi::AsyncWorker(env, "berth:net"), work_(std::move(work)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      work_();
+    } catch (const NetFailure& f) {
+      failure_ = f;
+      failed_ = true;
+    } catch (const std::exception& e) {
+      failure_ = NetFailure{EIO, std::string("network: ") + e.what(), ""};
+      failed_ = true;
+    }
+  }
+  void OnOK() override {
+    if (failed_) deferred_.Reject(NetError(Env(), failure_).Value());
+    else deferred_.Resolve(Env().Undefined());
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::function<void()> work_;
+  Napi::Promise::Deferred deferred_;
+  NetFailure failure_{0, "", ""};
+  bool failed_ = false;
+};
+
+Napi::Value Queue(Napi::Env env, std::function<void()> work) {
+  auto* w = new NetWorker(env, std::move(work));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+std::string PlanStr(Napi::Object o, const char* key, bool required = true) {
+  Napi::Value v = o.Get(key);
+  if (v.IsString()) return v.As<Napi::String>().Utf8Value();
+  if (!required && (v.IsUndefined() || v.IsNull())) return "";
+  throw Napi::TypeError::New(o.Env(), std::string("plan.") + key + " must be a string");
+}
+
+Napi::Value NetnsCreate(const Napi::CallbackInfo& info) {
+  std::string file = StrArg(info, 0, "file");
+  bool loUp = info.Length() > 1 && info[1].ToBoolean().Value();
+  return Queue(info.Env(), [file, loUp]() { NetnsCreateWork(file, loUp); });
+}
+
+Napi::Value VethPlug(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "plan must be an object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  VethPlan p{};
+  p.netns = PlanStr(o, "netns");
+  p.bridge = PlanStr(o, "bridge");
+  p.hostVeth = PlanStr(o, "hostVeth");
+  p.ifname = PlanStr(o, "ifname");
+  for (const std::string* n : {&p.bridge, &p.hostVeth, &p.ifname}) {
+    if (n->empty() || n->size() >= IFNAMSIZ) throw Napi::TypeError::New(env, "invalid interface name \"" + *n + "\"");
+  }
+  std::string mac = PlanStr(o, "mac");
+  unsigned m[6];
+  char tail;
+  if (std::sscanf(mac.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &tail) != 6)
+    throw Napi::TypeError::New(env, "invalid MAC address \"" + mac + "\"");
+  for (int i = 0; i < 6; i++) p.mac[i] = static_cast<unsigned char>(m[i]);
+  std::string cidr = PlanStr(o, "addressCidr");
+  size_t slash = cidr.find('/');
+  int prefix = -1;
+  if (slash != std::string::npos) {
+    try {
+      size_t used = 0;
+      prefix = std::stoi(cidr.substr(slash + 1), &used);
+      if (used != cidr.size() - slash - 1) prefix = -1;
+    } catch (const std::exception&) {
+      prefix = -1;
+    }
+  }
+  if (prefix < 0 || prefix > 32 || inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &p.addr) != 1)
+    throw Napi::TypeError::New(env, "invalid address \"" + cidr + "\" (want a.b.c.d/len)");
+  p.prefix = static_cast<unsigned char>(prefix);
+  std::string gw = PlanStr(o, "gateway", false);
+  p.hasGateway = !gw.empty();
+  if (p.hasGateway && inet_pton(AF_INET, gw.c_str(), &p.gateway) != 1) throw Napi::TypeError::New(env, "invalid gateway \"" + gw + "\"");
+  return Queue(env, [p]() { VethPlugWork(p); });
+}
+
+Napi::Value LinkDelete(const Napi::CallbackInfo& info) {
+  std::string name = StrArg(info, 0, "name");
+  return Queue(info.Env(), [name]() {
+    Rtnl nl;
+    int e = nl.DeleteLink(name);
+    if (e != 0 && e != ENODEV) Fail(e, "delete link " + name, "netlink");
+  });
+}
+
+Napi::Value LoopbackUp(const Napi::CallbackInfo& info) {
+  std::string file = StrArg(info, 0, "netnsFile");
+  return Queue(info.Env(), [file]() {
+    Fd ns = OpenNetns(file);
+    OnOwnThread([&]() {
+      EnterNetns(ns, file);
+      LoopbackUpHere();
+    });
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, Mknod, "mknod"));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr, "lsetxattr"));
@@ -146,6 +557,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lremovexattr", Napi::Function::New(env, Lremovexattr, "lremovexattr"));
   exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
+  exports.Set("netnsCreate", Napi::Function::New(env, NetnsCreate, "netnsCreate"));
+  exports.Set("vethPlug", Napi::Function::New(env, VethPlug, "vethPlug"));
+  exports.Set("linkDelete", Napi::Function::New(env, LinkDelete, "linkDelete"));
+  exports.Set("loopbackUp", Napi::Function::New(env, LoopbackUp, "loopbackUp"));
   return exports;
 }
 

@@ -1,8 +1,14 @@
 /**
- * Syscalls Node lacks, from the in-repo addon. All are synchronous; none follows a symlink in the
- * last path component. Errors look like Node's fs errors: `code` ("ENOENT"), `errno` (negative),
- * `syscall`, `path`. Paths may be Buffers (raw bytes, for names that are not UTF-8).
+ * Syscalls Node lacks, from the in-repo addon. The file-system ones are synchronous; none follows a
+ * symlink in the last path component. Errors look like Node's fs errors: `code` ("ENOENT"), `errno`
+ * (negative), `syscall`, `path`. Paths may be Buffers (raw bytes, for names that are not UTF-8).
+ *
+ * The network ones (netnsCreate, vethPlug, linkDelete, loopbackUp) speak rtnetlink on libuv's thread
+ * pool and return Promises; namespace changes happen on a short-lived thread of the addon's own. Their
+ * errors carry `code`, `errno`, `syscall` and a message naming the step ("create veth veth1a2b: File exists").
+ * An addon built before they existed lacks them: check netlinkAvailable() first.
  */
+import type { NativeBinding } from "./load.js";
 import { native } from "./load.js";
 
 export { findPackageRoot } from "./load.js";
@@ -70,4 +76,80 @@ export function nativeAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/** A veth pair to make: `hostVeth` on `bridge` (up), the peer `ifname` inside the netns at `netns`. */
+export interface NativeVethPlan {
+  netns: string;
+  bridge: string;
+  hostVeth: string;
+  ifname: string;
+  /** "02:42:ac:11:00:02" */
+  mac: string;
+  /** "172.17.0.2/16" */
+  addressCidr: string;
+  /** The default route's next hop; none without it. */
+  gateway?: string;
+}
+
+interface NetlinkBinding {
+  netnsCreate(file: string, loopbackUp: boolean): Promise<void>;
+  vethPlug(plan: NativeVethPlan): Promise<void>;
+  linkDelete(name: string): Promise<void>;
+  loopbackUp(netnsFile: string): Promise<void>;
+}
+
+let netlinkBinding: NetlinkBinding | null | undefined;
+
+function netlink(): NetlinkBinding {
+  const b = netlinkOrNull();
+  if (!b) throw new Error("berth native addon: built without the network functions (rebuild it: `npm rebuild`)");
+  return b;
+}
+
+function netlinkOrNull(): NetlinkBinding | null {
+  if (netlinkBinding !== undefined) return netlinkBinding;
+  let b: NativeBinding & Partial<NetlinkBinding>;
+  try {
+    b = native();
+  } catch {
+    netlinkBinding = null;
+    return null;
+  }
+  const { netnsCreate, vethPlug, linkDelete, loopbackUp } = b;
+  netlinkBinding = netnsCreate && vethPlug && linkDelete && loopbackUp ? { netnsCreate, vethPlug, linkDelete, loopbackUp } : null;
+  return netlinkBinding;
+}
+
+/** True when the addon loads and has the network functions (an older build does not). */
+export function netlinkAvailable(): boolean {
+  return netlinkOrNull() !== null;
+}
+
+/**
+ * A new network namespace, bind-mounted onto `file` (which must exist). A bind refused on a shared
+ * mount is retried after making the parent directory a private mount of its own. With `loopbackUp`,
+ * lo comes up too.
+ */
+export function netnsCreate(file: string, opts: { loopbackUp?: boolean } = {}): Promise<void> {
+  return netlink().netnsCreate(file, opts.loopbackUp === true);
+}
+
+/**
+ * A veth pair in one rtnetlink request (host end on the bridge and up, peer created inside the netns
+ * with its name and MAC), then inside the netns: lo up, the address, the link up, the default route.
+ * On failure the pair is deleted again.
+ */
+export function vethPlug(plan: NativeVethPlan): Promise<void> {
+  return netlink().vethPlug(plan);
+}
+
+/** Deletes a link of the daemon's netns by name (RTM_DELLINK); a missing one is not an error. */
+export function linkDelete(name: string): Promise<void> {
+  return netlink().linkDelete(name);
+}
+
+/** Brings lo up inside the netns bind-mounted at `netnsFile`. */
+export function loopbackUp(netnsFile: string): Promise<void> {
+  return netlink().loopbackUp(netnsFile);
 }

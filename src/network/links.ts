@@ -1,8 +1,20 @@
-/** Bridges, veth pairs and network namespaces, through iproute2 and util-linux. */
+/**
+ * Bridges, veth pairs and network namespaces. What happens per container (netns, veth pair, loopback,
+ * link deletion) goes through rtnetlink in berth's native addon: no process is spawned. An addon built
+ * before those functions existed falls back to iproute2 and util-linux, as do the once-per-bridge
+ * steps (ensureBridge) and the listings.
+ */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { InternalError } from "../errdefs/index.js";
 import { unmount } from "../mount/index.js";
+import * as native from "../native/index.js";
 import { runTool } from "./exec-tool.js";
+
+/** The addon's errors as berth's (the message names the step: "create veth veth1a2b3c4: File exists"). */
+function nativeError(e: unknown): InternalError {
+  return new InternalError(e instanceof Error ? e.message : String(e), { cause: e });
+}
 
 async function linkExists(name: string): Promise<boolean> {
   try {
@@ -47,8 +59,12 @@ export async function ensureBridge(name: string, gatewayCidr: string, mac?: stri
   writeSysctl(`net.ipv4.conf.${name}.route_localnet`, "1");
 }
 
-/** Deletes a link; a missing one is not an error. */
+/** Deletes a link; a missing one is not an error (nor, as ever, any other failure). */
 export async function deleteLink(name: string): Promise<void> {
+  if (native.netlinkAvailable()) {
+    await native.linkDelete(name).catch(() => undefined);
+    return;
+  }
   await runTool("ip", ["link", "del", name]).catch(() => undefined);
 }
 
@@ -70,11 +86,23 @@ export async function hostRoutes(): Promise<string[]> {
   return res;
 }
 
-/** A persistent network namespace bind-mounted at `file` (holding only loopback, down). */
+/**
+ * A persistent network namespace bind-mounted at `file` (holding only loopback: up when the addon makes
+ * it, down from the fallback; plugVeth brings it up either way).
+ */
 export async function createNetns(file: string): Promise<void> {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   if (existsSync(file)) await removeNetns(file);
   closeSync(openSync(file, "w", 0o600));
+  if (native.netlinkAvailable()) {
+    try {
+      await native.netnsCreate(file, { loopbackUp: true });
+    } catch (e) {
+      await removeNetns(file).catch(() => undefined); // bound already when a later step failed
+      throw nativeError(e);
+    }
+    return;
+  }
   try {
     await runTool("unshare", [`--net=${file}`, "true"]);
   } catch {
@@ -105,7 +133,16 @@ export interface VethPlan {
 
 /** A veth pair: one end on the bridge, the other renamed, addressed and routed inside the netns. */
 export async function plugVeth(p: VethPlan): Promise<void> {
-  // One ip process for the host side, one inside the netns: spawning dominates the cost of a run.
+  if (native.netlinkAvailable()) {
+    // One rtnetlink request makes the pair (peer straight into the netns); the addon deletes it on failure.
+    await native
+      .vethPlug({ netns: p.netns, bridge: p.bridge, hostVeth: p.hostVeth, ifname: p.ifname, mac: p.mac, addressCidr: p.addressCidr, ...(p.gateway ? { gateway: p.gateway } : {}) })
+      .catch((e: unknown) => {
+        throw nativeError(e);
+      });
+    return;
+  }
+  // One ip process for the host side, one inside the netns.
   await runTool("ip", ["-batch", "-"], `link add ${p.hostVeth} type veth peer name ${p.ifname} address ${p.mac} netns ${p.netns}\nlink set ${p.hostVeth} master ${p.bridge} up\n`).catch(async (e: unknown) => {
     await deleteLink(p.hostVeth);
     throw e;
@@ -122,5 +159,11 @@ export async function plugVeth(p: VethPlan): Promise<void> {
 
 /** Brings loopback up in a netns (containers with --network none). */
 export async function loopbackUp(netns: string): Promise<void> {
+  if (native.netlinkAvailable()) {
+    await native.loopbackUp(netns).catch((e: unknown) => {
+      throw nativeError(e);
+    });
+    return;
+  }
   await runTool("nsenter", [`--net=${netns}`, "ip", "link", "set", "lo", "up"]);
 }

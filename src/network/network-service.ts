@@ -23,7 +23,7 @@ import { createNetns, deleteLink, enableForwarding, ensureBridge, hostRoutes, li
 import { explainLoopbackListeners, listenersOf } from "./listeners.js";
 import { NetworkStore, type EndpointRecord, type EndpointRequest, type NetworkRecord, type PublishedPort } from "./network-store.js";
 import { applyRuleset, type Ruleset } from "./nft-ruleset.js";
-import { resolvePorts, type PublishRequest } from "./port-bindings.js";
+import { publishes, resolvePorts, type PublishRequest } from "./port-bindings.js";
 
 type Filters = Record<string, string[]>;
 
@@ -91,6 +91,8 @@ export class NetworkService {
   /** Bridges known to exist (made or checked by this process); attach skips the check for them. */
   private readonly bridgesUp = new Set<string>();
   private readonly dns: DnsResponder;
+  /** Veth deletions still under way, by container (see release's `unplugLater`). */
+  private readonly unplugging = new Map<string, Promise<void>>();
 
   constructor(private readonly o: NetworkServiceOptions) {
     this.store = new NetworkStore(o.state);
@@ -515,10 +517,9 @@ export class NetworkService {
     if (!net) return { ip: "" };
     await this.release(req.containerId);
     const netns = this.netnsPath(req.containerId);
-    const inUse = this.store.endpoints().flatMap((e) => e.ports);
     let ports: PublishedPort[] = [];
     try {
-      if (!net.internal) ports = await resolvePorts(req, inUse);
+      if (!net.internal && publishes(req)) ports = await resolvePorts(req, this.store.endpoints().flatMap((e) => e.ports));
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;
       throw new ConflictError(`driver failed programming external connectivity on endpoint ${(req.name ?? req.containerId.slice(0, 12)).replace(/^\//, "")}: ${e.message}`);
@@ -526,7 +527,11 @@ export class NetworkService {
     const subnet = parseCidr(net.subnet);
     const gw = parseIp(net.gateway) ?? subnet.base + 1;
     const want = this.requestFor(req.containerId, net);
-    const ep = this.o.state.tx(() => {
+    // The netns is made on the addon's thread while the address is allocated and recorded here. (A crash
+    // in between leaves a netns file without an endpoint: the container's next release() removes it.)
+    const netnsMade = createNetns(netns);
+    netnsMade.catch(() => undefined); // awaited below
+    const allocate = (): EndpointRecord => this.o.state.tx(() => {
       const used = new Set(this.store.endpointsOf(net.id).map((e) => parseIp(e.ip) ?? 0));
       const ip = want.ip ?? allocateIp(subnet, net.ipRange ? parseCidr(net.ipRange) : undefined, gw, used, `${net.name} (${net.id.slice(0, 12)})`);
       if (want.ip !== undefined && used.has(want.ip)) throw new ConflictError(`Address already in use`);
@@ -545,13 +550,22 @@ export class NetworkService {
       this.store.insertEndpoint(rec);
       return rec;
     });
+    let ep: EndpointRecord;
+    try {
+      ep = allocate();
+    } catch (e) {
+      await netnsMade.catch(() => undefined);
+      await removeNetns(netns).catch(() => undefined);
+      throw e;
+    }
     try {
       if (!this.bridgesUp.has(net.bridge)) {
         await ensureBridge(net.bridge, `${net.gateway}/${subnet.prefix}`, gatewayMac(net.gateway));
         this.bridgesUp.add(net.bridge);
       }
-      await createNetns(netns);
+      await netnsMade;
     } catch (e) {
+      await netnsMade.catch(() => undefined); // settled before it is undone
       await this.release(req.containerId).catch(() => undefined);
       throw e;
     }
@@ -615,16 +629,32 @@ export class NetworkService {
     return existsSync(netns) ? { netnsPath: netns, ip: "" } : { ip: "" };
   }
 
-  /** Drops a container's endpoints: rules, veth, netns and addresses. Idempotent. */
-  async release(containerId: string): Promise<void> {
+  /**
+   * Drops a container's endpoints: rules, veth, netns and addresses. Idempotent. With `unplugLater`
+   * (a container that just exited, a --rm removal) it returns before its veths are deleted: the kernel
+   * takes 10-20 ms per link (RCU grace periods), which need not hold up the exit. The addresses are
+   * free and the netns is unmounted by then; a later release() without the option (`docker rm`, a
+   * restart's attach) waits for the deletion. Crash safety does not depend on it: a veth whose peer's
+   * netns is gone is deleted by the kernel.
+   */
+  async release(containerId: string, opts: { unplugLater?: boolean } = {}): Promise<void> {
+    const pending = this.unplugging.get(containerId);
     const eps = this.store.endpointsFor(containerId);
     const netns = this.netnsPath(containerId);
-    if (eps.length === 0 && !existsSync(netns)) return;
+    if (eps.length === 0 && !existsSync(netns)) {
+      if (!opts.unplugLater) await pending;
+      return;
+    }
     this.store.deleteEndpoints(containerId);
+    // deleteLink never rejects
+    const unplugged = Promise.all([pending, ...eps.map((e) => deleteLink(e.hostVeth))]).then(() => {
+      if (this.unplugging.get(containerId) === unplugged) this.unplugging.delete(containerId);
+    });
+    this.unplugging.set(containerId, unplugged);
     // Rules, links and the netns are independent: undo them side by side.
     await Promise.all([
       eps.some((e) => e.ports.length > 0) ? this.syncRules() : Promise.resolve(),
-      ...eps.map((e) => deleteLink(e.hostVeth)),
+      opts.unplugLater ? Promise.resolve() : unplugged,
       removeNetns(netns),
     ]);
     for (const e of eps) {

@@ -46,6 +46,11 @@ const clash = (a: PublishedPort, b: { hostIp: string; hostPort: number; proto: s
   return any(a.hostIp) || any(b.hostIp) || a.hostIp === b.hostIp;
 };
 
+/** Whether the request publishes anything (resolvePorts would return ports, or fail on a bad key). */
+export function publishes(req: PublishRequest): boolean {
+  return Object.keys(req.portBindings ?? {}).length > 0 || (req.publishAll && Object.keys(req.exposedPorts ?? {}).length > 0);
+}
+
 /**
  * Resolves every binding to a concrete host port: explicit ports are checked against berth's other
  * published ports and against listeners on the host; empty ones get a free port from 49153–60999.
