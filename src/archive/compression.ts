@@ -4,9 +4,11 @@
  * always ends the output stream with an error, never with a silently short stream.
  */
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { PassThrough, Readable } from "node:stream";
 import { InvalidArgumentError } from "../errdefs/index.js";
 import { toIterator, type ByteInput } from "./byte-source.js";
+import { parallelGzip } from "./parallel-gzip.js";
 
 // node:zlib and node:child_process are loaded on first use: an idle daemon that never (de)compresses
 // stays about 3 MB smaller.
@@ -149,12 +151,33 @@ const SAMPLE_BYTES = 1024 * 1024;
 /**
  * gzip for layers pushed to registries: level 1 (about twice level 6's speed for 8 % more bytes), or
  * level 0 (stored blocks, ~10× faster) when a sample of the start does not shrink by 5 %: random or
- * already-compressed data gains nothing from deflate but costs it ~50 MB/s. Still a plain gzip stream.
+ * already-compressed data gains nothing from deflate but costs it ~50 MB/s. Still a plain gzip stream
+ * (one member); level 1 is deflated in 1 MiB blocks on every core (parallel-gzip.ts).
  */
 export async function gzipAdaptive(input: ByteInput): Promise<Readable> {
   const { head, rest } = await peek(input, SAMPLE_BYTES);
-  return compress(joined(head, rest), "gzip", isIncompressible(head) ? 0 : 1);
+  // Stored blocks cost little CPU: one zlib stream is faster there (~1.2 GB/s vs ~0.7 GB/s in blocks).
+  if (isIncompressible(head)) return compress(joined(head, rest), "gzip", 0);
+  const src = joined(head, rest);
+  // Layers compressed side by side (a push gzips up to 5 at once) already keep every core busy, and
+  // there one zlib stream each is cheaper than blocks (measured: 10 layers pushed 15 % faster). A
+  // layer that starts while no other is being compressed gets every core through 1 MiB blocks
+  // (~1.7× on 2 cores).
+  const out = activeGzips > 0 || availableParallelism() < 2 ? compress(src, "gzip", 1) : parallelGzip(src, { level: 1, dictionary: false }); // no dictionary: 0.12 % fewer bytes is not worth 3 % more CPU
+  activeGzips++;
+  let counted = true;
+  const done = (): void => {
+    if (counted) activeGzips--;
+    counted = false;
+  };
+  out.once("close", done);
+  out.once("end", done);
+  out.once("error", done);
+  return out;
 }
+
+/** Level-1 gzip streams of gzipAdaptive still running (chooses between one stream and blocks). */
+let activeGzips = 0;
 
 /** Whether deflate (level 1) fails to shrink the first MB of `sample` by 5 %. Empty input is not. */
 export function isIncompressible(sample: Uint8Array): boolean {
