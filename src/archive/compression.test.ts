@@ -78,3 +78,27 @@ test("gzipAdaptive: stored blocks for incompressible data, deflate for the rest;
   assert.ok(gunzipSync(gzText).equals(text));
   assert.ok(gunzipSync(await collect(await gzipAdaptive([]))).length === 0);
 });
+
+test("gzipAdaptive: igzip when installed, zlib with BERTH_IGZIP=0; each deterministic, both gunzip back", async () => {
+  const { gunzipSync } = await import("node:zlib");
+  const { gzipAdaptive, igzipBinary } = await import("./compression.js");
+  // program-like bytes: compressible, but not trivially
+  const text = Buffer.concat(Array.from({ length: 40_000 }, (_, i) => Buffer.from(`line ${i} ${(i * 7919) % 1000} ${"x".repeat(i % 17)}\n`)));
+  const fast1 = await readAll(await gzipAdaptive([text]));
+  const fast2 = await readAll(await gzipAdaptive([text.subarray(0, 5), text.subarray(5)]));
+  assert.ok(fast1.equals(fast2), "the same bytes give the same gzip");
+  assert.ok(gunzipSync(fast1).equals(text));
+  assert.equal(fast1.readUInt32LE(4), 0, "mtime 0");
+  process.env["BERTH_IGZIP"] = "0";
+  try {
+    assert.equal(igzipBinary(), undefined);
+    const slow = await readAll(await gzipAdaptive([text]));
+    assert.ok(gunzipSync(slow).equals(text));
+    // with igzip installed (setup installs isal) the two encoders give different streams
+    delete process.env["BERTH_IGZIP"];
+    if (igzipBinary()) assert.ok(!slow.equals(fast1), "igzip made the first stream");
+  } finally {
+    delete process.env["BERTH_IGZIP"];
+  }
+  execFileSync("gzip", ["-t"], { input: fast1 });
+});

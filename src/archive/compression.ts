@@ -4,6 +4,7 @@
  * always ends the output stream with an error, never with a silently short stream.
  */
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { accessSync, constants as fsConstants } from "node:fs";
 import { availableParallelism } from "node:os";
 import { PassThrough, Readable } from "node:stream";
 import { InvalidArgumentError } from "../errdefs/index.js";
@@ -152,14 +153,18 @@ const SAMPLE_BYTES = 1024 * 1024;
  * gzip for layers pushed to registries: level 1 (about twice level 6's speed for 8 % more bytes), or
  * level 0 (stored blocks, ~10× faster) when a sample of the start does not shrink by 5 %: random or
  * already-compressed data gains nothing from deflate but costs it ~50 MB/s. Still a plain gzip stream
- * (one member); level 1 is deflated in 1 MiB blocks on every core (parallel-gzip.ts).
+ * (one member). Level 1 is isa-l's igzip when installed, else zlib (in 1 MiB blocks on every core when
+ * no other layer is being compressed: parallel-gzip.ts).
  */
 export async function gzipAdaptive(input: ByteInput): Promise<Readable> {
   const { head, rest } = await peek(input, SAMPLE_BYTES);
   // Stored blocks cost little CPU: one zlib stream is faster there (~1.2 GB/s vs ~0.7 GB/s in blocks).
   if (isIncompressible(head)) return compress(joined(head, rest), "gzip", 0);
   const src = joined(head, rest);
-  // Layers compressed side by side (a push gzips up to 5 at once) already keep every core busy, and
+  const fast = igzipBinary();
+  // -n: no name, mtime 0, so the same layer gives the same bytes
+  if (fast) return throughCommand(src, [fast, "-1", "-n", "-c"], "igzip");
+  // Without igzip: layers compressed side by side (a push gzips up to 5 at once) already keep every core busy, and
   // there one zlib stream each is cheaper than blocks (measured: 10 layers pushed 15 % faster). A
   // layer that starts while no other is being compressed gets every core through 1 MiB blocks
   // (~1.7× on 2 cores).
@@ -178,6 +183,30 @@ export async function gzipAdaptive(input: ByteInput): Promise<Readable> {
 
 /** Level-1 gzip streams of gzipAdaptive still running (chooses between one stream and blocks). */
 let activeGzips = 0;
+
+let igzipFound: string | null | undefined;
+/**
+ * isa-l's `igzip` (Debian package isal), when installed: its level 1 deflates program code about 5×
+ * as fast as zlib's level 1 on one core (0.48 s vs 2.4 s for 200 MB here) for ~3 % more bytes, and
+ * writes a plain gzip member. BERTH_IGZIP=0 turns it off (zlib then, in blocks when alone).
+ */
+export function igzipBinary(): string | undefined {
+  if (process.env["BERTH_IGZIP"] === "0") return undefined;
+  if (igzipFound === undefined) {
+    igzipFound = null;
+    for (const dir of (process.env["PATH"] || "/usr/local/bin:/usr/bin:/bin").split(":")) {
+      const p = `${dir || "."}/igzip`;
+      try {
+        accessSync(p, fsConstants.X_OK);
+        igzipFound = p;
+        break;
+      } catch {
+        // not in this directory
+      }
+    }
+  }
+  return igzipFound ?? undefined;
+}
 
 /** Whether deflate (level 1) fails to shrink the first MB of `sample` by 5 %. Empty input is not. */
 export function isIncompressible(sample: Uint8Array): boolean {
