@@ -18,6 +18,7 @@ if [ -z "${BERTH_BENCH_NETNS:-}" ]; then
 fi
 RUNS=${RUNS:-10}
 MB=${MB:-200}
+TRIALS=${TRIALS:-7}                                  # throughput: published and direct alternate, median of each
 DOCKERD_NET_ARGS=""                                  # docker's defaults: docker0, iptables, userland proxy
 BERTHD_ARGS="--nft-table berth_bench --bridge-prefix bb"
 # shellcheck source=bench/lib.sh
@@ -45,16 +46,16 @@ check_got() { # $1 CLI, $2 container: the receiver got all MB
 wait_listen() { # $1 CLI, $2 container
   for _ in $(seq 1 50); do $1 exec "$2" sh -c 'netstat -ltn 2>/dev/null | grep -q ":80 "' && return 0; sleep 0.1; done
 }
-throughput() { # $1 CLI, $2 label: prints "published direct" in MB/s (medians of 3)
+throughput() { # $1 CLI, $2 label: prints "published direct" in MB/s (medians of TRIALS, alternating)
   local pub=() dir=() c ip i
-  for i in 1 2 3; do
+  for i in $(seq 1 "$TRIALS"); do
     c=$(receive "$1" "127.0.0.1:18${i}80:80"); wait_listen "$1" "$c"
     pub+=("$(node out/bench/tcp-send.js 127.0.0.1 "18${i}80" "$MB")"); check_got "$1" "$c"; $1 rm -f "$c" >/dev/null
     c=$(receive "$1" ""); wait_listen "$1" "$c"
     ip=$($1 inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
     dir+=("$(node out/bench/tcp-send.js "$ip" 80 "$MB")"); check_got "$1" "$c"; $1 rm -f "$c" >/dev/null
   done
-  printf '%s %s\n' "$(printf '%s\n' "${pub[@]}" | sort -n | sed -n 2p)" "$(printf '%s\n' "${dir[@]}" | sort -n | sed -n 2p)"
+  printf '%s %s\n' "$(printf '%s\n' "${pub[@]}" | sort -n | sed -n "$(( (TRIALS + 1) / 2 ))p")" "$(printf '%s\n' "${dir[@]}" | sort -n | sed -n "$(( (TRIALS + 1) / 2 ))p")"
 }
 log "throughput, $MB MB: published port vs direct"
 read -r DPUB DDIR < <(throughput "$D" docker)
