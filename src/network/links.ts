@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { InternalError } from "../errdefs/index.js";
 import { unmount } from "../mount/index.js";
 import * as native from "../native/index.js";
+import type { NativeVethPlan } from "../native/index.js";
 import { runTool } from "./exec-tool.js";
 
 /** The addon's errors as berth's (the message names the step: "create veth veth1a2b3c4: File exists"). */
@@ -119,17 +120,8 @@ export async function removeNetns(file: string): Promise<void> {
   rmSync(file, { force: true });
 }
 
-export interface VethPlan {
-  netns: string;
-  bridge: string;
-  hostVeth: string;
-  ifname: string;
-  mac: string;
-  /** "172.17.0.2/16" */
-  addressCidr: string;
-  /** Absent on --internal networks: no default route. */
-  gateway?: string;
-}
+/** A veth to plug (the addon's plan): `gateway` is absent on --internal networks (no default route). */
+export type VethPlan = NativeVethPlan;
 
 /** A veth pair: one end on the bridge, the other renamed, addressed and routed inside the netns. */
 export async function plugVeth(p: VethPlan): Promise<void> {

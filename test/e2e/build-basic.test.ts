@@ -4,11 +4,12 @@
  * COPY --from, --build-arg, -q, and a Dockerfile error naming its line.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { makeBusyboxArchive } from "../fixtures/busybox.js";
 import { startBerthd, type Berthd } from "../helpers/daemon.js";
+import { contextDir } from "../helpers/context-dir.js";
 
 const fx = mkdtempSync("/tmp/berth-build-fx-");
 const busybox = path.join(fx, "busybox.tar");
@@ -26,15 +27,7 @@ after(async () => {
 });
 
 /** A context dir with the given files (path → content); removed after the test. */
-function context(t: { after(fn: () => void): void }, files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(fx, "ctx-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
-}
+const context = (t: { after(fn: () => void): void }, files: Record<string, string | Buffer>): string => contextDir(t, fx, files);
 
 const legacy = { DOCKER_BUILDKIT: "0" };
 

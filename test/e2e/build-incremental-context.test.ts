@@ -6,11 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { createHash, randomFillSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { makeBusyboxArchive } from "../fixtures/busybox.js";
 import { startBerthd, type Berthd } from "../helpers/daemon.js";
+import { contextDir } from "../helpers/context-dir.js";
 
 const fx = mkdtempSync("/tmp/berth-incr-ctx-fx-");
 const busybox = path.join(fx, "busybox.tar");
@@ -28,15 +29,7 @@ after(async () => {
   rmSync(fx, { recursive: true, force: true });
 });
 
-function context(t: { after(fn: () => void): void }, files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(path.join(fx, "ctx-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
-}
+const context = (t: { after(fn: () => void): void }, files: Record<string, string | Buffer>): string => contextDir(t, fx, files);
 
 const env = { XDG_CACHE_HOME: cacheHome };
 async function berth(args: string[], extraEnv: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {

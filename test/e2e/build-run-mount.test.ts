@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import * as path from "node:path";
 import { after, test } from "node:test";
 import { loadedDaemon } from "../helpers/loaded-daemon.js";
+import { contextDir } from "../helpers/context-dir.js";
 
 const loaded = loadedDaemon();
 const fx = mkdtempSync("/tmp/berth-run-mount-fx-");
@@ -20,15 +21,7 @@ after(() => {
   rmSync(fx, { recursive: true, force: true });
 });
 
-function context(t: { after(fn: () => void): void }, files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(path.join(fx, "ctx-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
-}
+const context = (t: { after(fn: () => void): void }, files: Record<string, string | Buffer>): string => contextDir(t, fx, files);
 
 const berth = (args: string[], env?: NodeJS.ProcessEnv) => loaded.d.berth(args, { timeoutMs: 120_000, ...(env ? { env: { ...loaded.d.env, ...env } } : {}) });
 

@@ -6,11 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { makeBusyboxArchive } from "../fixtures/busybox.js";
 import { REPO_ROOT, startBerthd, type Berthd } from "../helpers/daemon.js";
+import { contextDir } from "../helpers/context-dir.js";
 
 const fx = mkdtempSync("/tmp/berth-cli-build-fx-");
 const busybox = path.join(fx, "busybox.tar");
@@ -27,15 +28,7 @@ after(async () => {
   rmSync(fx, { recursive: true, force: true });
 });
 
-function context(t: { after(fn: () => void): void }, files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(path.join(fx, "ctx-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
-}
+const context = (t: { after(fn: () => void): void }, files: Record<string, string | Buffer>): string => contextDir(t, fx, files);
 
 const legacy = { DOCKER_BUILDKIT: "0" };
 const berth = (args: string[], input?: string | Buffer) => d.berth(args, { timeoutMs: 120_000, input });
