@@ -4,10 +4,10 @@
  * always ends the output stream with an error, never with a silently short stream.
  */
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { accessSync, constants as fsConstants } from "node:fs";
 import { availableParallelism } from "node:os";
 import { PassThrough, Readable } from "node:stream";
 import { InvalidArgumentError } from "../errdefs/index.js";
+import { findBinary } from "../util/find-binary.js";
 import { toIterator, type ByteInput } from "./byte-source.js";
 import { parallelGzip } from "./parallel-gzip.js";
 
@@ -192,19 +192,7 @@ let igzipFound: string | null | undefined;
  */
 export function igzipBinary(): string | undefined {
   if (process.env["BERTH_IGZIP"] === "0") return undefined;
-  if (igzipFound === undefined) {
-    igzipFound = null;
-    for (const dir of (process.env["PATH"] || "/usr/local/bin:/usr/bin:/bin").split(":")) {
-      const p = `${dir || "."}/igzip`;
-      try {
-        accessSync(p, fsConstants.X_OK);
-        igzipFound = p;
-        break;
-      } catch {
-        // not in this directory
-      }
-    }
-  }
+  if (igzipFound === undefined) igzipFound = findBinary("igzip") ?? null;
   return igzipFound ?? undefined;
 }
 

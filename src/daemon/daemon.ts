@@ -3,7 +3,7 @@
  * (sweep) → images.recover() → event bus → API → "API listen on …" → pidfile. Heavy modules
  * (SQLite, images, archive) are imported lazily so the idle daemon stays small.
  */
-import { accessSync, chmodSync, constants, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
 import type { Backend, RequestContext } from "../api/backend.js";
@@ -13,6 +13,7 @@ import type { RegistryClientOptions } from "../registry/client/types.js";
 import { EventBus, validateEventFilters } from "../events/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Logger } from "../util/log.js";
+import { findBinary } from "../util/find-binary.js";
 import { registryPolicy } from "./allowed-registries.js";
 import { socketPathOf, type DaemonConfig, type StorageDriverName } from "./config.js";
 import { goArch } from "./host-info.js";
@@ -40,21 +41,6 @@ export interface RunningDaemon {
   close(): Promise<void>;
   /** Same as close(). */
   stop(): Promise<void>;
-}
-
-/** Finds `name` on PATH (or as an absolute path). */
-export function findBinary(name: string): string | undefined {
-  const dirs = name.includes("/") ? [""] : (process.env["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":");
-  for (const d of dirs) {
-    const p = d === "" ? name : path.join(d, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
 }
 
 /** The container service: one conmon per container, runc state under <exec-root>/runc. */

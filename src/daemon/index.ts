@@ -1,5 +1,5 @@
 /** daemon/: the composition root of berthd. */
-export { startDaemon, findBinary, type StartDaemonOptions, type RunningDaemon } from "./daemon.js";
+export { startDaemon, type StartDaemonOptions, type RunningDaemon } from "./daemon.js";
 export { setSocketGroup, groupId } from "./socket-group.js";
 export { runtimeComponent, parseRuntimeVersion } from "./runtime-info.js";
 export { parseArgs, defaultConfig, socketPathOf, readConfigFile, USAGE, DEFAULTS, type DaemonConfig, type ParsedArgs, type StorageDriverName, type RuntimeName } from "./config.js";

@@ -6,7 +6,7 @@
  * with the same label, nothing is done.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
@@ -20,6 +20,7 @@ import { StatusError } from "../cli-error.js";
 import { pickSource, readAptSources } from "./apt-sources.js";
 import { streamMessages } from "./load.js";
 import { splitRepoTag } from "./tag.js";
+import { findBinary } from "../../util/find-binary.js";
 
 export const flags: FlagSpec[] = [
   { long: "tag", short: "t", type: "stringArray", valueName: "list", usage: 'Name and optionally a tag in the "name:tag" format (required)' },
@@ -94,18 +95,7 @@ export function debootstrapArgs(plan: DebianPlan, target: string): string[] {
 }
 
 function findDebootstrap(): string | undefined {
-  const dirs = [...(process.env["PATH"] ?? "").split(":"), "/usr/sbin", "/sbin", "/usr/local/sbin"];
-  for (const d of dirs) {
-    if (d === "") continue;
-    const p = path.join(d, "debootstrap");
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
+  return findBinary("debootstrap", ["/usr/sbin", "/sbin", "/usr/local/sbin"]);
 }
 
 function mountsUnder(root: string): string[] {
