@@ -24,8 +24,6 @@ export interface RuntimeCommand {
   binary: string;
   /** Arguments before the runtime's own (the launcher's: the real crun's path). */
   prefixArgs: string[];
-  /** The runtime binary itself (for `--version`). */
-  runtimePath: string;
 }
 
 /**
@@ -69,7 +67,7 @@ export function resolveRuntimeCommand(
   runtimePath: string,
   probe: { hybrid?: () => boolean; launcher?: () => string | undefined } = {},
 ): RuntimeCommand {
-  const plain: RuntimeCommand = { name, binary: runtimePath, prefixArgs: [], runtimePath };
+  const plain: RuntimeCommand = { name, binary: runtimePath, prefixArgs: [] };
   if (name !== "crun") return plain;
   if (!(probe.hybrid ?? hybridWithV2Controllers)()) return plain;
   const launcher = (probe.launcher ?? findCrunLauncher)();
@@ -79,5 +77,5 @@ export function resolveRuntimeCommand(
         `and ${CRUN_LAUNCHER_NAME} (which hides that mount from crun) is not built: run \`npm rebuild\` (node-gyp) in berth's directory, or use --runtime runc`,
     );
   }
-  return { name, binary: launcher, prefixArgs: [runtimePath], runtimePath };
+  return { name, binary: launcher, prefixArgs: [runtimePath] };
 }
