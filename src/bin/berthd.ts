@@ -1,71 +1,21 @@
-/** berthd: the berth daemon. Exit 0 after SIGTERM/SIGINT, 1 when it cannot start. */
-import { messageOf } from "../errdefs/index.js";
-import { BERTH_VERSION, parseArgs, startDaemon, USAGE, type RunningDaemon } from "../daemon/index.js";
-import { Logger } from "../util/log.js";
+/**
+ * berthd: the berth daemon (the work is in berthd-main.ts).
+ *
+ * glibc gives each busy thread (libuv's pool, V8's workers) a malloc arena of its own, and each keeps
+ * megabytes of fragments resident after a busy spell that malloc_trim cannot give back; one arena
+ * shared by all keeps an idle daemon small. glibc reads MALLOC_ARENA_MAX only when a process starts,
+ * so before loading anything else berthd starts itself again (same pid, same arguments, fds 0-2 kept)
+ * with it set, unless the caller chose a value.
+ */
+import { execve } from "../native/index.js";
 
-async function main(): Promise<number> {
-  let parsed;
+if (process.env["MALLOC_ARENA_MAX"] === undefined) {
+  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  const env = Object.entries({ ...process.env, MALLOC_ARENA_MAX: "1" }).map(([k, v]) => `${k}=${v ?? ""}`);
   try {
-    parsed = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`berthd: ${messageOf(e)}\nSee 'berthd --help'.\n`);
-    return 1;
+    execve(process.execPath, argv, env);
+  } catch (err) {
+    process.stderr.write(`berthd: could not restart with MALLOC_ARENA_MAX=1, going on without it: ${err instanceof Error ? err.message : String(err)}\n`);
   }
-  if (parsed.kind === "help") {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (parsed.kind === "version") {
-    process.stdout.write(`berthd version ${BERTH_VERSION}\n`);
-    return 0;
-  }
-  const log = Logger.create(parsed.config.logLevel);
-  // A stray rejection in some handler must not take the whole daemon down.
-  process.on("unhandledRejection", (reason: unknown) => log.error("unhandled promise rejection", { err: reason }));
-  // A stray stream error must not take the daemon (and the API of every running container) down;
-  // state stays consistent because every change is atomic.
-  process.on("uncaughtException", (err: Error) => log.error("uncaught exception", { err: err.stack ?? err.message }));
-
-  // Signals during start-up are honoured once the daemon is up (or the start failed).
-  let stopRequested: string | undefined;
-  let onSignal: ((sig: string) => void) | undefined;
-  const handle = (sig: string): void => {
-    if (stopRequested !== undefined) {
-      log.warn("second signal during shutdown: exiting now", { signal: sig });
-      process.exit(1);
-    }
-    stopRequested = sig;
-    onSignal?.(sig);
-  };
-  process.on("SIGTERM", () => handle("SIGTERM"));
-  process.on("SIGINT", () => handle("SIGINT"));
-
-  let daemon: RunningDaemon;
-  try {
-    daemon = await startDaemon({ config: parsed.config, log });
-  } catch (e) {
-    process.stderr.write(`berthd: failed to start daemon: ${messageOf(e)}\n`);
-    return 1;
-  }
-  const running = daemon;
-  await new Promise<void>((resolve) => {
-    onSignal = (sig) => {
-      log.info("Processing signal", { signal: sig });
-      running.close().then(resolve, (err: unknown) => {
-        log.error("shutdown failed", { err });
-        resolve();
-      });
-    };
-    if (stopRequested !== undefined) onSignal(stopRequested);
-  });
-  log.info("Daemon shutdown complete");
-  return 0;
 }
-
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`berthd: ${messageOf(e)}\n`);
-    process.exit(1);
-  },
-);
+await import("./berthd-main.js");

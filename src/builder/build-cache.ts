@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import type { StateDb } from "../state/index.js";
 import { cacheMountRootOf, cacheMountStoreFor, type CacheMountStore } from "./cache-mounts.js";
+import { isoTime } from "../util/iso-time.js";
 
 export interface BuildCacheRow {
   parent: string;
@@ -62,13 +63,13 @@ export class BuildCache {
     // for `builder prune --filter until=`, so a hit within the last minute leaves the row alone.
     const now = Date.now();
     if (!(now - Date.parse(r.last_used) < LAST_USED_PRECISION_MS)) {
-      this.state.db.prepare("UPDATE build_cache SET last_used = ? WHERE parent = ? AND cache_key = ?").run(new Date(now).toISOString(), parent, key);
+      this.state.db.prepare("UPDATE build_cache SET last_used = ? WHERE parent = ? AND cache_key = ?").run(isoTime(now), parent, key);
     }
     return r.image_id;
   }
 
   put(parent: string, key: string, imageId: string, description = ""): void {
-    const now = new Date().toISOString();
+    const now = isoTime();
     this.state.db
       .prepare("INSERT OR REPLACE INTO build_cache (parent, cache_key, image_id, created, last_used, description) VALUES (?, ?, ?, ?, ?, ?)")
       .run(parent, key, imageId, now, now, description);

@@ -14,6 +14,7 @@ import { lstat, readdir } from "node:fs/promises";
 import * as path from "node:path";
 import type { CacheSharing } from "../dockerfile/index.js";
 import type { BuildCacheUsage } from "./build-cache.js";
+import { isoTime } from "../util/iso-time.js";
 
 export interface CacheMountMeta {
   id: string;
@@ -94,7 +95,7 @@ export class CacheMountStore {
     if (existsSync(data) && this.readMeta(name)) return false;
     rmSync(path.join(this.root, name), { recursive: true, force: true });
     mkdirSync(data, { recursive: true, mode: 0o755 });
-    const now = new Date().toISOString();
+    const now = isoTime();
     this.writeMeta(name, { id, created: now, lastUsed: now, usageCount: 0, size: 0 });
     return true;
   }
@@ -157,7 +158,7 @@ export class CacheMountStore {
         try {
           const meta = this.readMeta(name);
           if (meta && existsSync(dir)) {
-            meta.lastUsed = new Date().toISOString();
+            meta.lastUsed = isoTime();
             meta.usageCount += 1;
             meta.size = await treeSize(dir);
             this.writeMeta(name, meta);

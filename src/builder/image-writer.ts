@@ -10,6 +10,7 @@ import type { ImageService, LayerRecord } from "../images/index.js";
 import { ingestLayer } from "../images/ingest-layer.js";
 import type { ContainerConfig, HistoryEntry, ImageConfig } from "../oci/index.js";
 import { digestOf } from "../oci/index.js";
+import { isoTime } from "../util/iso-time.js";
 
 const EMPTY_TAR_DIGEST = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 
@@ -45,7 +46,7 @@ export async function writeImage(images: ImageService, o: WriteImageOptions): Pr
             })
           : undefined;
         const empty = !layer || layer.diffId === EMPTY_TAR_DIGEST;
-        const created = new Date().toISOString();
+        const created = isoTime();
         const entry: HistoryEntry = { created, created_by: o.createdBy, ...(o.author ? { author: o.author } : {}), ...(empty ? { empty_layer: true } : {}) };
         const pc = parent?.config;
         const img: ImageConfig = {

@@ -57,6 +57,7 @@ import { viewFilter } from "./list-filters.js";
 import { inspectView, summaryView, type ContainerPaths } from "./views.js";
 import { attachNetwork, checkNetworkMode, hostsFileOf, NetworkAttachError, networkSettingsOf, portsOf } from "./network-attach.js";
 import type { NetworkService } from "../network/index.js";
+import { isoTime } from "../util/iso-time.js";
 
 // The Engine API's shapes, restated structurally: containers/ sits below api/ (api/backend.ts's
 // ContainersBackend is satisfied without importing it, as images/ does for ImagesBackend).
@@ -270,7 +271,7 @@ export class ContainerService {
       status: "created",
       state: emptyRunState(),
       restartCount: 0,
-      created: new Date().toISOString(),
+      created: isoTime(),
       snapshotKey: id,
     };
     // Name first (a 409 must leave nothing behind), then the snapshot, then the record.
@@ -374,7 +375,7 @@ export class ContainerService {
       await this.o.runtime.start(id);
       mark("started");
       this.o.log.debug("container started", { id, ...phases });
-      const now = new Date().toISOString();
+      const now = isoTime();
       const fresh = this.store.get(id) ?? rec;
       fresh.status = "running";
       fresh.state = { ...fresh.state, Pid: handle.pid, StartedAt: now, Error: "", ExitCode: 0, OOMKilled: false, ManuallyStopped: false };
@@ -431,7 +432,7 @@ export class ContainerService {
     const ranMs = Date.now() - Date.parse(rec.state.StartedAt);
     const manually = this.stopping.has(id) || rec.state.ManuallyStopped === true;
     rec.status = "exited";
-    rec.state = { ...rec.state, Pid: 0, ExitCode: code, FinishedAt: new Date().toISOString(), OOMKilled: oom, Error: error };
+    rec.state = { ...rec.state, Pid: 0, ExitCode: code, FinishedAt: isoTime(), OOMKilled: oom, Error: error };
     this.store.update(rec);
     if (this.o.volumes) {
       const names = this.o.volumes.refsOf(id).map((r) => r.volume);

@@ -1,4 +1,5 @@
 import type { LogEntry } from "../runtime/index.js";
+import { isoTime } from "../util/iso-time.js";
 
 /**
  * Turns conmon k8s-file entries into docker log chunks: partial ("P") pieces of one line are merged,
@@ -34,7 +35,7 @@ export function rfc3339NanoFixed(time: string): string {
   if (m[3] === "Z") return `${m[1]}.${frac}Z`;
   const ms = Date.parse(time);
   if (Number.isNaN(ms)) return time;
-  return `${new Date(ms).toISOString().slice(0, 19)}.${frac}Z`;
+  return `${isoTime(ms).slice(0, 19)}.${frac}Z`;
 }
 
 /**

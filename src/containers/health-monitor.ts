@@ -7,6 +7,7 @@
  */
 import type { HealthLog } from "../api/types/containers.js";
 import type { HealthConfig } from "../oci/types.js";
+import { isoTime } from "../util/iso-time.js";
 
 export type HealthStatus = "starting" | "healthy" | "unhealthy";
 
@@ -47,7 +48,7 @@ function ms(ns: number | undefined, dflt: number): number {
 export function applyResult(prev: HealthState, hc: HealthConfig, r: ProbeOutcome, start: Date, end: Date, startedAt: Date): HealthState {
   const timeoutMs = ms(hc.Timeout, DEFAULT_TIMEOUT);
   const output = r.timedOut ? `Health check exceeded timeout (${timeoutMs / 1000}s)` : r.output.slice(0, MAX_OUTPUT);
-  const entry: HealthLog = { Start: start.toISOString(), End: end.toISOString(), ExitCode: r.timedOut ? -1 : r.exitCode, Output: output };
+  const entry: HealthLog = { Start: isoTime(start.getTime()), End: isoTime(end.getTime()), ExitCode: r.timedOut ? -1 : r.exitCode, Output: output };
   const log = [...prev.Log, entry].slice(-MAX_LOG);
   if (!r.timedOut && r.exitCode === 0) return { Status: "healthy", FailingStreak: 0, Log: log };
   const inStartPeriod = prev.Status === "starting" && start.getTime() - startedAt.getTime() < ms(hc.StartPeriod, 0);

@@ -12,6 +12,7 @@ import { totalmem } from "node:os";
 import type { ContainerStats, CpuStats } from "../api/types/containers.js";
 import { readCgroupStats } from "../runtime/index.js";
 import type { CgroupStats } from "../runtime/types.js";
+import { isoTime } from "../util/iso-time.js";
 
 /** Go's zero time, as encoding/json writes it. */
 export const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -135,7 +136,7 @@ async function readText(p: string): Promise<string | undefined> {
 export async function sampleStats(t: SampleTarget): Promise<ContainerStats> {
   if (!t.cgroupsPath || !t.pid) return emptySample(t);
   const [cg, procStat, netDev] = await Promise.all([readCgroupStats(t.cgroupsPath), readText("/proc/stat"), readText(`/proc/${t.pid}/net/dev`)]);
-  const read = new Date().toISOString();
+  const read = isoTime();
   const sys = parseProcStat(procStat ?? "");
   const cpu: CpuStats = {
     cpu_usage: {

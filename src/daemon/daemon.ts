@@ -12,6 +12,7 @@ import { InvalidArgumentError } from "../errdefs/index.js";
 import type { RegistryClientOptions } from "../registry/client/types.js";
 import { EventBus, validateEventFilters } from "../events/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { reclaimMemory } from "../native/index.js";
 import { Logger } from "../util/log.js";
 import { findBinary } from "../util/find-binary.js";
 import { registryPolicy } from "./allowed-registries.js";
@@ -22,6 +23,7 @@ import { chooseStorageDriver } from "./storage-probe.js";
 import { runtimeComponent } from "./runtime-info.js";
 import { resolveRuntimeCommand } from "../runtime/runtime-command.js";
 import { setSocketGroup } from "./socket-group.js";
+import { IdleReclaimer } from "./idle-reclaim.js";
 import { openStorage } from "./storage.js";
 import { BERTH_VERSION, engineId, SystemService } from "./system-service.js";
 import { ContextStore } from "../builder/context/context-store.js";
@@ -302,6 +304,13 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     };
     const api = createApiServer(backend, { log, serverVersion: BERTH_VERSION, registryAllowed: registryPolicy(config.allowedRegistries) });
     await api.listen(socket, 0o660);
+    const idle = new IdleReclaimer({ delayMs: idleReclaimDelay(), reclaim: reclaimMemory, log });
+    api.server.on("request", (_req: unknown, res: NodeJS.EventEmitter) => {
+      idle.touch();
+      res.once("close", () => idle.touch());
+    });
+    api.server.on("upgrade", () => idle.touch());
+    cleanups.push(() => idle.close());
     cleanups.push(async () => {
       await api.close();
       rmSync(socket, { force: true });
@@ -321,6 +330,12 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     await runCleanups();
     throw e;
   }
+}
+
+/** How long berthd waits after the last API activity before giving memory back (BERTH_IDLE_RECLAIM_MS, for tests). */
+function idleReclaimDelay(): number {
+  const v = Number(process.env["BERTH_IDLE_RECLAIM_MS"]);
+  return Number.isFinite(v) && v > 0 ? v : 10_000;
 }
 
 /** `network connect --ip/--alias`: the parts of a connect request's EndpointConfig berth uses. */

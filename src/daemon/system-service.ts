@@ -8,6 +8,7 @@ import { API_VERSION, MIN_API_VERSION } from "../api/version.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import type { DaemonConfig, StorageDriverName } from "./config.js";
 import { backingFilesystem, cgroupVersion, goArch, hostFacts } from "./host-info.js";
+import { isoTime } from "../util/iso-time.js";
 
 export const BERTH_VERSION = "0.1.0";
 
@@ -66,7 +67,7 @@ function openFds(): number {
 
 export class SystemService implements SystemBackend {
   private readonly facts = hostFacts();
-  private readonly buildTime = new Date().toISOString();
+  private readonly buildTime = isoTime();
 
   constructor(private readonly opts: SystemServiceOptions) {}
 
@@ -140,7 +141,7 @@ export class SystemService implements SystemBackend {
       NFd: openFds(),
       OomKillDisable: cg === "1",
       NGoroutines: process.getActiveResourcesInfo().length,
-      SystemTime: new Date().toISOString(),
+      SystemTime: isoTime(),
       LoggingDriver: "json-file",
       CgroupDriver: "cgroupfs",
       CgroupVersion: cg,

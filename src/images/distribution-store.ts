@@ -4,6 +4,7 @@
  * cross-repository mounts). Synchronous (better-sqlite3).
  */
 import type { StateDb } from "../state/index.js";
+import { isoTime } from "../util/iso-time.js";
 
 export interface CompressedLayer {
   blobDigest: string;
@@ -43,7 +44,7 @@ export class DistributionStore {
     ).map((r) => r.repository);
   }
 
-  recordLocation(blob: string, registry: string, repository: string, now = new Date().toISOString()): void {
+  recordLocation(blob: string, registry: string, repository: string, now = isoTime()): void {
     this.state.db
       .prepare(
         `INSERT INTO blob_locations (blob_digest, registry, repository, seen) VALUES (?, ?, ?, ?)

@@ -6,6 +6,7 @@
 import type { StateDb } from "../state/index.js";
 import type { ImageConfig } from "../oci/index.js";
 import type { ImageRecord, ImageRow, LayerRecord } from "./image-record.js";
+import { isoTime } from "../util/iso-time.js";
 
 interface ImageDbRow {
   id: string;
@@ -187,7 +188,7 @@ export class ImageStore {
           Number.isFinite(created) ? created : 0,
           img.parent ?? null,
           JSON.stringify(img.config.config?.Labels ?? {}),
-          new Date().toISOString(),
+          isoTime(),
         );
       const ins = this.db.prepare(
         `INSERT INTO image_layers (image_id, idx, diff_id, chain_id, blob_digest, media_type, blob_size, size)
@@ -199,7 +200,7 @@ export class ImageStore {
   }
 
   /** Points tag `name` at `id`; returns the image it pointed at before (if different). */
-  setTag(name: string, id: string, now = new Date().toISOString()): string | undefined {
+  setTag(name: string, id: string, now = isoTime()): string | undefined {
     return this.state.tx(() => {
       const prev = this.byTag(name);
       this.db

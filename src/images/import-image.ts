@@ -11,6 +11,7 @@ import { digestOf, familiarize, parseNormalizedNamed, referenceString, tagNameOn
 import { applyChanges } from "./changes.js";
 import type { ImageCore } from "./core.js";
 import { ingestLayer } from "./ingest-layer.js";
+import { isoTime } from "../util/iso-time.js";
 
 export interface ImportOptions {
   repo?: string;
@@ -52,7 +53,7 @@ export async function importImage(core: ImageCore, body: Readable, opts: ImportO
     try {
       const { stream } = await decompressGuarded(body, "import");
       const layer = await ingestLayer(core, lease, { stream, parentDiffIds: [], ...(signal ? { signal } : {}) });
-      const created = new Date().toISOString();
+      const created = isoTime();
       const img: ImageConfig = {
         architecture: platform.architecture,
         ...(opts.message ? { comment: opts.message } : {}),

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { StateDb } from "../state/index.js";
+import { isoTime } from "../util/iso-time.js";
 
 export type LeaseResourceKind = "content" | "snapshot";
 
@@ -17,7 +18,7 @@ export class LeaseManager {
     const id = `lease-${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`;
     this.state.db
       .prepare("INSERT INTO leases (id, created, labels) VALUES (?, ?, ?)")
-      .run(id, new Date().toISOString(), JSON.stringify(labels));
+      .run(id, isoTime(), JSON.stringify(labels));
     return id;
   }
 

@@ -7,6 +7,7 @@
 // thread of Node's or libuv's ever changes namespace.
 #include <napi.h>
 #include <uv.h>
+#include <v8.h>
 
 #include <cerrno>
 #include <cstring>
@@ -23,6 +24,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -549,6 +551,48 @@ Napi::Value LoopbackUp(const Napi::CallbackInfo& info) {
   });
 }
 
+// Gives memory back when the daemon is idle: V8's full low-memory collection (which also shrinks the
+// young generation back to its smallest size), then glibc's malloc_trim over every arena. Returns
+// whether malloc_trim released anything.
+Napi::Value ReclaimMemory(const Napi::CallbackInfo& info) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (isolate != nullptr) isolate->LowMemoryNotification();
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+}
+
+std::vector<std::string> StrArrayArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be an array of strings");
+  Napi::Array a = info[i].As<Napi::Array>();
+  std::vector<std::string> out;
+  for (uint32_t k = 0; k < a.Length(); k++) {
+    Napi::Value v = a.Get(k);
+    if (!v.IsString()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be an array of strings");
+    out.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+// execve(2): replaces this process (same pid) with path, argv and env ("K=V" strings), keeping fds 0-2.
+// Returns only by throwing the errno error.
+Napi::Value Execve(const Napi::CallbackInfo& info) {
+  std::string path = StrArg(info, 0, "path");
+  std::vector<std::string> args = StrArrayArg(info, 1, "argv");
+  std::vector<std::string> envs = StrArrayArg(info, 2, "env");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : envs) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  // stdin, stdout and stderr go on to the new image even where Node marked them close-on-exec.
+  for (int fd = 0; fd <= 2; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC) != 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  execve(path.c_str(), argv.data(), envp.data());
+  ThrowErrno(info.Env(), errno, "execve", path);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, Mknod, "mknod"));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr, "lsetxattr"));
@@ -561,6 +605,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("vethPlug", Napi::Function::New(env, VethPlug, "vethPlug"));
   exports.Set("linkDelete", Napi::Function::New(env, LinkDelete, "linkDelete"));
   exports.Set("loopbackUp", Napi::Function::New(env, LoopbackUp, "loopbackUp"));
+  exports.Set("execve", Napi::Function::New(env, Execve, "execve"));
+  exports.Set("reclaimMemory", Napi::Function::New(env, ReclaimMemory, "reclaimMemory"));
   return exports;
 }
 

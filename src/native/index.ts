@@ -68,6 +68,22 @@ export function umount2(target: PathLike, flags = 0): void {
   native().umount2(target, flags);
 }
 
+/**
+ * V8's full low-memory collection, then malloc_trim(0): memory an idle process can give back. Returns
+ * false (doing nothing) with an addon built before this existed; throws when the addon does not load.
+ */
+export function reclaimMemory(): boolean {
+  const b = native() as NativeBinding & { reclaimMemory?: () => boolean };
+  return b.reclaimMemory ? b.reclaimMemory() : false;
+}
+
+/** execve(2): replaces this process (same pid); returns only by throwing (an fs-style errno error). */
+export function execve(path: string, argv: string[], env: string[]): never {
+  const b = native() as NativeBinding & { execve?: (path: string, argv: string[], env: string[]) => never };
+  if (!b.execve) throw new Error("berth native addon: built without execve (rebuild it: `npm rebuild`)");
+  return b.execve(path, argv, env);
+}
+
 /** True when the addon is built and loads (for diagnostics; functions throw otherwise). */
 export function nativeAvailable(): boolean {
   try {

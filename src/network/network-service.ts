@@ -24,6 +24,7 @@ import { explainLoopbackListeners, listenersOf } from "./listeners.js";
 import { NetworkStore, type EndpointRecord, type EndpointRequest, type NetworkRecord, type PublishedPort } from "./network-store.js";
 import { applyRuleset, type Ruleset } from "./nft-ruleset.js";
 import { publishes, resolvePorts, type PublishRequest } from "./port-bindings.js";
+import { isoTime } from "../util/iso-time.js";
 
 type Filters = Record<string, string[]>;
 
@@ -119,7 +120,7 @@ export class NetworkService {
   }
 
   private async doInit(): Promise<void> {
-    const now = new Date().toISOString();
+    const now = isoTime();
     const byName = new Map(this.store.networks().map((n) => [n.name, n]));
     if (!byName.has("bridge")) {
       const subnet = pickSubnet(defaultPool(), await this.takenSubnets());
@@ -347,7 +348,7 @@ export class NetworkService {
       attachable: body.Attachable === true,
       labels: { ...(body.Labels ?? {}) },
       options,
-      created: new Date().toISOString(),
+      created: isoTime(),
     };
     this.store.insertNetwork(rec);
     try {

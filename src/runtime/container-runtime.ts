@@ -4,7 +4,6 @@ import { mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promi
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SeqpacketSocket } from "node-unix-socket";
 import { NotFoundError } from "../errdefs/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import type { Logger } from "../util/log.js";
@@ -14,6 +13,18 @@ import { tryFastDelete } from "./fast-delete.js";
 import type { AttachIO, ContainerHandle, CreateOptions, ExecOptions, ResourcesInput, RuntimeState } from "./types.js";
 
 const CONMON_DEFAULT = "/usr/bin/conmon";
+
+type SeqpacketModule = typeof import("node-unix-socket");
+let seqpacketModule: Promise<SeqpacketModule> | undefined;
+
+/**
+ * node-unix-socket is loaded on the first attach, not when berthd starts: its loader asks for a whole
+ * process report (to tell glibc from musl) and pulls in worker_threads, which an idle daemon never needs.
+ */
+function loadSeqpacket(): Promise<SeqpacketModule> {
+  seqpacketModule ??= import("node-unix-socket").then((m) => ("SeqpacketSocket" in m ? m : (m as { default: SeqpacketModule }).default));
+  return seqpacketModule;
+}
 
 interface RunResult { code: number; stdout: string; stderr: string }
 
@@ -346,6 +357,7 @@ export class ContainerRuntime {
 
   async attach(stateDir: string, io: AttachIO, onConnected?: () => void): Promise<void> {
     const dir = await this.conmonDir(stateDir);
+    const { SeqpacketSocket } = await loadSeqpacket();
     const dirFd = openSync(dir, "r");
     const sock = new SeqpacketSocket();
     try {

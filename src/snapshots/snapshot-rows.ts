@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from "../errdefs/index.js";
 import type { StateDb } from "../state/index.js";
 import type { SnapshotInfo, SnapshotKind } from "./snapshotter.js";
+import { isoTime } from "../util/iso-time.js";
 
 /** A row of the `snapshots` table (migration 0001). */
 export interface SnapshotRow {
@@ -78,7 +79,7 @@ export class SnapshotRows {
       dir_id: next.n,
       parent: parent ?? null,
       kind,
-      created: new Date().toISOString(),
+      created: isoTime(),
       labels: JSON.stringify(labels),
     };
     this.state.db

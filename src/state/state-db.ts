@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import * as path from "node:path";
 import { mkdirSync } from "node:fs";
 import { migrations, type Migration } from "./migrations.js";
+import { isoTime } from "../util/iso-time.js";
 
 /**
  * The metadata database: <data-root>/state.db, SQLite in WAL mode with synchronous=FULL, opened only by
@@ -48,7 +49,7 @@ export class StateDb {
         m.up(this.db);
         this.db
           .prepare("INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)")
-          .run(m.version, m.name, new Date().toISOString());
+          .run(m.version, m.name, isoTime());
       })();
     }
   }

@@ -1,3 +1,4 @@
+import { isoTime } from "./iso-time.js";
 /**
  * A small leveled logger writing logfmt lines like dockerd (`time=… level=… msg=…`) to stderr.
  * One root logger; subsystems take children with `child({ module: "images" })`.
@@ -36,7 +37,7 @@ export class Logger {
   private log(level: LogLevel, msg: string, extra?: Record<string, unknown>): void {
     if (order[level] < order[this.state.level]) return;
     const all = { ...this.fields, ...extra };
-    let line = `time="${new Date().toISOString()}" level=${level} msg=${fmtValue(msg)}`;
+    let line = `time="${isoTime()}" level=${level} msg=${fmtValue(msg)}`;
     for (const [k, v] of Object.entries(all)) if (v !== undefined) line += ` ${k}=${fmtValue(v)}`;
     this.state.write(line + "\n");
   }

@@ -20,6 +20,7 @@ import { matchesList, prunable, validateListFilters, validatePruneFilters, type 
 import { localMountSpec, validateLocalOptions } from "./local-driver.js";
 import { ANONYMOUS_LABEL, generateVolumeName, validateVolumeName } from "./names.js";
 import { VolumeStore, type VolumeRecord, type VolumeRef } from "./volume-store.js";
+import { isoTime } from "../util/iso-time.js";
 
 export interface VolumeServiceOptions {
   state: StateDb;
@@ -166,7 +167,7 @@ export class VolumeService {
     }
     const labels = { ...(req.Labels ?? {}) };
     if (anonymous) labels[ANONYMOUS_LABEL] = "";
-    const rec: VolumeRecord = { name, driver, labels, options, anonymous, created: new Date().toISOString() };
+    const rec: VolumeRecord = { name, driver, labels, options, anonymous, created: isoTime() };
     const d = this.dir(name);
     // a directory without a row is a leftover: never reuse its data
     if (existsSync(d)) {

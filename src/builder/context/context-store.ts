@@ -42,6 +42,7 @@ import { walkTar } from "../../archive/index.js";
 import { InvalidArgumentError, errnoCode } from "../../errdefs/index.js";
 import type { Logger } from "../../util/log.js";
 import { manifestDigests, type ContextCheckResponse, type ContextManifest, type ManifestEntry } from "../../util/build-context-manifest.js";
+import { isoTime } from "../../util/iso-time.js";
 
 /** A checked manifest waiting for its build. */
 export interface PendingContext {
@@ -293,8 +294,8 @@ export class ContextStore {
     this.init();
     const all = this.list();
     if (all.length === 0) return [];
-    const created = statSync(this.objects).birthtime.toISOString();
-    const last = new Date(Math.max(...all.map((o) => o.used))).toISOString();
+    const created = isoTime(statSync(this.objects).birthtime.getTime());
+    const last = isoTime(Math.max(...all.map((o) => o.used)));
     const size = all.reduce((n, o) => n + o.bytes, 0);
     return [{ ID: "berth-context-store", Parent: "", Parents: [], Type: "source.local", Description: `local source for context (${all.length} files, berth's incremental context store)`, InUse: this.pending.size > 0, Shared: false, Size: size, CreatedAt: created, LastUsedAt: last, UsageCount: all.length }];
   }

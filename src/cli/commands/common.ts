@@ -2,6 +2,7 @@
 import { createReadStream, openSync, type ReadStream } from "node:fs";
 import { StatusError } from "../cli-error.js";
 import type { FlagSpec } from "../flags/parser.js";
+import { isoTime } from "../../util/iso-time.js";
 
 export const FORMAT_FLAG: FlagSpec = {
   long: "format",
@@ -36,7 +37,7 @@ export function truncateId(id: string): string {
 /** Go's time.Time.String() in UTC ("2024-01-02 03:04:05 +0000 UTC"). */
 export function goTimeString(unixSeconds: number): string {
   const d = new Date(unixSeconds * 1000);
-  return `${d.toISOString().slice(0, 19).replace("T", " ")} +0000 UTC`;
+  return `${isoTime(d.getTime()).slice(0, 19).replace("T", " ")} +0000 UTC`;
 }
 
 /** Opens a file the user named, failing as Go's os.Open reports it ("open x: no such file or directory"). */

@@ -6,6 +6,7 @@ import type { ArgRule } from "../command.js";
 import { jsonLines } from "../../client/engine-client.js";
 import { execTemplate, parseTemplate } from "../format/formatter.js";
 import { FILTER_FLAG, filtersJSON } from "./common.js";
+import { isoTime } from "../../util/iso-time.js";
 
 export const flags: FlagSpec[] = [
   FILTER_FLAG,
@@ -33,7 +34,7 @@ export function eventLine(e: EventMessage): string {
   const ns = BigInt(e.timeNano ?? e.time * 1e9);
   const sec = Number(ns / 1000000000n);
   const frac = String(ns % 1000000000n).padStart(9, "0");
-  const ts = `${new Date(sec * 1000).toISOString().slice(0, 19)}.${frac}Z`;
+  const ts = `${isoTime(sec * 1000).slice(0, 19)}.${frac}Z`;
   const attrs = Object.keys(e.Actor.Attributes ?? {})
     .sort()
     .map((k) => `${k}=${e.Actor.Attributes[k]}`);

@@ -6,6 +6,7 @@ import type { ArgRule } from "../command.js";
 import { renderList } from "../format/formatter.js";
 import { humanSizeWithPrecision, since } from "../format/units.js";
 import { FORMAT_FLAG, truncateId } from "./common.js";
+import { isoTime } from "../../util/iso-time.js";
 
 export const flags: FlagSpec[] = [
   FORMAT_FLAG,
@@ -19,7 +20,7 @@ export const args: ArgRule = { kind: "exact", n: 1 };
 const HEADERS = { ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT" };
 
 function goRFC3339(unix: number): string {
-  return new Date(unix * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+  return isoTime(unix * 1000).replace(/\.\d+Z$/, "Z");
 }
 
 export async function run(ctx: CliContext, argv: string[], f: FlagValues): Promise<void> {

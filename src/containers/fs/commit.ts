@@ -13,6 +13,7 @@ import { ingestLayer } from "../../images/ingest-layer.js";
 import { NoSuchImageError } from "../../errdefs/index.js";
 import type { ContainerConfig, ImageConfig } from "../../oci/index.js";
 import { digestOf, familiarize } from "../../oci/index.js";
+import { isoTime } from "../../util/iso-time.js";
 
 /** sha256 of 1024 zero bytes: a tar with no entries (moby's layer.DigestSHA256EmptyTar). */
 export const EMPTY_TAR_DIGEST = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
@@ -54,7 +55,7 @@ async function commitWithCore(core: ImageCore, opts: CommitOptions): Promise<str
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       const empty = layer.diffId === EMPTY_TAR_DIGEST;
-      const created = new Date().toISOString();
+      const created = isoTime();
       const cmd = opts.config.Cmd ?? [];
       const img: ImageConfig = {
         ...(parent.config.architecture ? { architecture: parent.config.architecture } : { architecture: core.platform.architecture }),

@@ -5,6 +5,7 @@ import type { PathStat } from "../../api/types/containers.js";
 import { NotFoundError } from "../../errdefs/index.js";
 import { resolveInRoot, type Resolved } from "./resolve-in-root.js";
 import type { ContainerFs } from "./types.js";
+import { isoTime } from "../../util/iso-time.js";
 
 // Go's os.FileMode type bits (unsigned 32-bit; 1<<31 is written as 2**31 to stay positive).
 const MODE_DIR = 2 ** 31;
@@ -52,7 +53,7 @@ export async function statPath(fs: ContainerFs, p: string): Promise<PathStat> {
     name: path.posix.basename(r.containerPath) || "/",
     size: st.size,
     mode: goFileMode(st),
-    mtime: st.mtime.toISOString(),
+    mtime: isoTime(st.mtime.getTime()),
     linkTarget: st.isSymbolicLink() ? readlinkSync(r.host) : "",
   };
 }

@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { RegistryError } from "./errors.js";
 import type { RegistryStore } from "./registry-store.js";
+import { isoTime } from "../../util/iso-time.js";
 
 /** What <uploads>/<uuid>/info.json records; `digest` (when the client named it up front) is pinned from gc. */
 export interface UploadInfo {
@@ -38,7 +39,7 @@ export class Uploads {
     const uuid = randomUUID();
     const dir = path.join(this.store.uploadsDir, uuid);
     await fsp.mkdir(dir, { mode: 0o700 });
-    const info: UploadInfo = { repo, started: new Date().toISOString() };
+    const info: UploadInfo = { repo, started: isoTime() };
     if (digest !== undefined) info.digest = digest;
     await fsp.writeFile(path.join(dir, "info.json"), JSON.stringify(info));
     await fsp.writeFile(path.join(dir, "data"), "");
