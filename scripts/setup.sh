@@ -34,7 +34,8 @@ fi
 
 # npm ci builds binding.gyp's targets; a tree set up before a target was added (or whose C source is
 # newer) rebuilds them: the native addon and berth-crun-launcher (crun on hybrid cgroup hosts).
-if [ ! -x build/Release/berth-crun-launcher ] || [ src/runtime/crun-launcher.c -nt build/Release/berth-crun-launcher ]; then
+if [ ! -x build/Release/berth-crun-launcher ] || [ src/runtime/crun-launcher.c -nt build/Release/berth-crun-launcher ] ||
+  [ ! -f build/Release/berth_native.node ] || [ src/native/berth_native.cc -nt build/Release/berth_native.node ]; then
   echo "setup: node-gyp rebuild"
   npm run --silent install
 fi
