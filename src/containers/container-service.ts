@@ -322,7 +322,7 @@ export class ContainerService {
     if (!rec) return;
     if (this.o.unavailable) {
       rec.state.Error = this.o.unavailable;
-      this.store.update(rec);
+      this.store.updateRuntimeState(rec);
       this.failPendingAttach(id);
       if (rec.hostConfig.AutoRemove) await this.removeRecord(rec).catch(() => undefined);
       throw new BerthError("unavailable", this.o.unavailable);
@@ -379,7 +379,7 @@ export class ContainerService {
       const fresh = this.store.get(id) ?? rec;
       fresh.status = "running";
       fresh.state = { ...fresh.state, Pid: handle.pid, StartedAt: now, Error: "", ExitCode: 0, OOMKilled: false, ManuallyStopped: false };
-      this.store.update(fresh);
+      this.store.updateRuntimeState(fresh);
       this.launching.delete(id);
       this.emit("start", fresh);
       this.checkPortsLater(fresh);
@@ -401,7 +401,7 @@ export class ContainerService {
       const msg = e instanceof NetworkAttachError ? e.message : startErrorMessage(messageOf(e), this.o.runtime.runtimeName);
       const fresh = this.store.get(id) ?? rec;
       fresh.state = { ...fresh.state, Error: msg, ExitCode: exitCodeForStartError(msg) };
-      this.store.update(fresh);
+      this.store.updateRuntimeState(fresh);
       this.failPendingAttach(id);
       // docker removes a --rm container whose start failed (the CLI waits for condition=removed).
       if (fresh.hostConfig.AutoRemove) await this.removeRecord(fresh).catch(() => undefined);
@@ -433,7 +433,7 @@ export class ContainerService {
     const manually = this.stopping.has(id) || rec.state.ManuallyStopped === true;
     rec.status = "exited";
     rec.state = { ...rec.state, Pid: 0, ExitCode: code, FinishedAt: isoTime(), OOMKilled: oom, Error: error };
-    this.store.update(rec);
+    this.store.updateRuntimeState(rec);
     if (this.o.volumes) {
       const names = this.o.volumes.refsOf(id).map((r) => r.volume);
       const running = (cid: string): boolean => {
@@ -456,18 +456,18 @@ export class ContainerService {
       this.backoff.set(id, b);
       const delay = b.next(ranMs);
       rec.status = "restarting";
-      this.store.update(rec);
+      this.store.updateRuntimeState(rec);
       setTimeout(() => {
         const cur = this.store.get(id);
         if (!cur || cur.status !== "restarting") return;
         cur.restartCount++;
-        this.store.update(cur);
+        this.store.updateRuntimeState(cur);
         this.emit("restart", cur);
         void this.startRecord(id).catch((e) => {
           const c2 = this.store.get(id);
           if (c2 && c2.status === "restarting") {
             c2.status = "exited";
-            this.store.update(c2);
+            this.store.updateRuntimeState(c2);
           }
           this.o.log.warn("restart failed", { id, err: messageOf(e) });
         });
@@ -545,7 +545,7 @@ export class ContainerService {
     const args = probeArgs(rec.config.Healthcheck, rec.config.Shell);
     if (!args || !rec.config.Healthcheck) return;
     rec.state.Health = initial;
-    this.store.update(rec);
+    this.store.updateRuntimeState(rec);
     this.health.start(rec.id, { config: rec.config.Healthcheck, args, startedAt: new Date(rec.state.StartedAt), initial });
   }
 
@@ -560,7 +560,7 @@ export class ContainerService {
     const rec = this.store.get(id);
     if (!rec || !this.isRunning(rec)) return;
     rec.state.Health = state;
-    this.store.update(rec);
+    this.store.updateRuntimeState(rec);
     if (changed) this.emit(`health_status: ${state.Status}`, rec);
   }
 
@@ -640,7 +640,7 @@ export class ContainerService {
 
   private async removeRecord(rec: ContainerRecord): Promise<void> {
     rec.status = "removing";
-    this.store.update(rec);
+    this.store.updateRuntimeState(rec);
     await this.cleanupRemoved(rec);
     this.emit("destroy", rec);
     this.resolveWaiters(rec.id, ["removed", "not-running", "next-exit"], rec.state.ExitCode);
@@ -874,7 +874,7 @@ export class ContainerService {
     if (rec.status !== "running") throw new ConflictError(`Container ${rec.id} is not running`);
     await this.o.runtime.pause(rec.id);
     rec.status = "paused";
-    this.store.update(rec);
+    this.store.updateRuntimeState(rec);
     this.emit("pause", rec);
   }
 
@@ -883,7 +883,7 @@ export class ContainerService {
     if (rec.status !== "paused") throw new ConflictError(`Container ${rec.id} is not paused`);
     await this.o.runtime.resume(rec.id);
     rec.status = "running";
-    this.store.update(rec);
+    this.store.updateRuntimeState(rec);
     this.emit("unpause", rec);
   }
 

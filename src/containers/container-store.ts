@@ -152,11 +152,22 @@ export class ContainerStore {
 
   /** Persists status/state/restartCount/config/hostConfig of an existing record. */
   update(rec: ContainerRecord): void {
-    this.state.tx(() => {
-      this.db
-        .prepare("UPDATE containers SET status = ?, state = ?, restart_count = ?, config = ?, host_config = ? WHERE id = ?")
-        .run(rec.status, JSON.stringify(rec.state), rec.restartCount, JSON.stringify(rec.config), JSON.stringify(rec.hostConfig), rec.id);
-    });
+    this.state.tx(() => this.write(rec));
+  }
+
+  /**
+   * update() for what the runtime's state rebuilds anyway (started, exited, restarting, paused, health,
+   * removing): committed without an fsync of its own (StateDb.txRelaxed). A user's intent (a manual
+   * stop, `docker update`) goes through update().
+   */
+  updateRuntimeState(rec: ContainerRecord): void {
+    this.state.txRelaxed(() => this.write(rec));
+  }
+
+  private write(rec: ContainerRecord): void {
+    this.db
+      .prepare("UPDATE containers SET status = ?, state = ?, restart_count = ?, config = ?, host_config = ? WHERE id = ?")
+      .run(rec.status, JSON.stringify(rec.state), rec.restartCount, JSON.stringify(rec.config), JSON.stringify(rec.hostConfig), rec.id);
   }
 
   rename(id: string, newName: string): void {

@@ -5,11 +5,12 @@ import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NotFoundError } from "../errdefs/index.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { writeFileAtomic, writeFileReplace } from "../util/atomic.js";
 import type { Logger } from "../util/log.js";
 import type { OciRuntimeSpec } from "./spec.js";
 import { crunStateMissing, runcWording } from "./crun-errors.js";
 import { tryFastDelete } from "./fast-delete.js";
+import { tryFastStart } from "./fast-start.js";
 import type { AttachIO, ContainerHandle, CreateOptions, ExecOptions, ResourcesInput, RuntimeState } from "./types.js";
 
 const CONMON_DEFAULT = "/usr/bin/conmon";
@@ -145,7 +146,8 @@ export class ContainerRuntime {
 
   async writeBundle(bundleDir: string, spec: OciRuntimeSpec): Promise<void> {
     await mkdir(bundleDir, { recursive: true });
-    await writeFileAtomic(join(bundleDir, "config.json"), JSON.stringify(spec, null, 2));
+    // remade at every start: atomic, but no fsync
+    await writeFileReplace(join(bundleDir, "config.json"), JSON.stringify(spec, null, 2));
   }
 
   /** Spawns conmon with the sync/start pipes and waits for the pid report. */
@@ -272,6 +274,11 @@ export class ContainerRuntime {
   }
 
   async start(id: string): Promise<void> {
+    if (this.runtimeName === "runc") {
+      const r = await tryFastStart(this.runtimeRoot, id);
+      if (r === "started") return;
+      if (r === "dead") throw new Error("container process is already dead");
+    }
     await this.rtOk(["start", id]);
   }
 
@@ -474,7 +481,7 @@ export class ContainerRuntime {
       ...(p.oomScoreAdj !== undefined ? { oomScoreAdj: p.oomScoreAdj } : {}),
     };
     const specPath = join(opts.stateDir, "process.json");
-    await writeFileAtomic(specPath, JSON.stringify(procSpec));
+    await writeFileReplace(specPath, JSON.stringify(procSpec));
     const args = [
       "-u", opts.execId,
       ...this.commonArgs(opts.containerId, opts.stateDir, opts.stateDir, ownExit, opts.logPath, undefined, p.terminal, opts.stdin, true),

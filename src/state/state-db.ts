@@ -9,12 +9,21 @@ import { isoTime } from "../util/iso-time.js";
  * berthd (the only writer of state). Every metadata change runs inside tx(), so a crash leaves either
  * the old or the new state. Schema changes go through numbered migrations (migrations.ts), applied in
  * order inside one transaction each and recorded in schema_migrations.
+ *
+ * Statements are prepared once per SQL text (db.prepare is memoised): every store method prepares its
+ * statement on each call, and SQLite's compile step was a visible share of a container's lifecycle.
+ * No caller changes a statement's mode (pluck/raw/expand) or iterates one, which a shared statement
+ * would not allow.
  */
 export class StateDb {
   readonly db: Database.Database;
 
-  private constructor(db: Database.Database) {
+  private readonly durable: boolean;
+
+  private constructor(db: Database.Database, durable: boolean) {
     this.db = db;
+    this.durable = durable;
+    memoizePrepare(db);
   }
 
   static open(dataRoot: string, list: readonly Migration[] = migrations): StateDb {
@@ -24,7 +33,7 @@ export class StateDb {
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
-    const s = new StateDb(db);
+    const s = new StateDb(db, true);
     s.migrate(list);
     return s;
   }
@@ -33,7 +42,7 @@ export class StateDb {
   static memory(list: readonly Migration[] = migrations): StateDb {
     const db = new Database(":memory:");
     db.pragma("foreign_keys = ON");
-    const s = new StateDb(db);
+    const s = new StateDb(db, false);
     s.migrate(list);
     return s;
   }
@@ -59,6 +68,23 @@ export class StateDb {
     return this.db.transaction(fn)();
   }
 
+  /**
+   * Runs fn in one transaction whose commit is not fsynced (synchronous=NORMAL for this commit only).
+   * It survives a crash of berthd like any other; an OS crash or power loss may roll it back (never
+   * corrupt the database), and the next ordinary commit makes it durable too. For state berthd
+   * rebuilds from the runtime anyway: a container's running, exited or health state. Inside another
+   * transaction it simply joins it.
+   */
+  txRelaxed<T>(fn: () => T): T {
+    if (!this.durable || this.db.inTransaction) return this.tx(fn);
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return this.tx(fn);
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
+  }
+
   schemaVersion(): number {
     const r = this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
     return r.v ?? 0;
@@ -67,4 +93,22 @@ export class StateDb {
   close(): void {
     this.db.close();
   }
+}
+
+const PREPARED_MAX = 512;
+
+/** Makes db.prepare return one statement per SQL text (at most PREPARED_MAX kept; then the cache starts over). */
+function memoizePrepare(db: Database.Database): void {
+  const raw = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let st = cache.get(sql);
+    if (!st) {
+      st = raw(sql);
+      if (cache.size >= PREPARED_MAX) cache.clear();
+      cache.set(sql, st);
+    }
+    return st;
+  };
+  db.prepare = prepare as Database.Database["prepare"];
 }

@@ -34,3 +34,19 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   }
   await fsyncDir(dir);
 }
+
+/**
+ * Replace a file atomically (temp file in the same directory, then rename) without fsync: readers see
+ * the old or the new content, never a torn one, but after an OS crash either may be there. For files
+ * remade whenever they are needed, such as a container's runtime bundle.
+ */
+export async function writeFileReplace(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.tmp-${path.basename(file)}-${randomBytes(6).toString("hex")}`);
+  try {
+    await fsp.writeFile(tmp, data, { mode, flag: "wx" });
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+}
