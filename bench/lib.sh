@@ -76,7 +76,8 @@ bench_start() {
   wait_ping "$BSOCK"
   D="env DOCKER_HOST=unix://$DSOCK $DOCKER"
   B="env DOCKER_HOST=unix://$BSOCK $DOCKER"
-  BB="env BERTH_HOST=unix://$BSOCK BERTH_NO_AUTOSTART=1 node $BERTH_CJS"
+  # the berth CLI as the installed command runs it: the file itself (its first line starts node)
+  BB="env BERTH_HOST=unix://$BSOCK BERTH_NO_AUTOSTART=1 $BERTH_CJS"
 }
 
 # bench_start, then the busybox image (from busybox-static) loaded into both daemons; containers left

@@ -1,9 +1,20 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS BERTH_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node
 // berth's CLI entry (dist/berth.cjs): runs the bundle dist/berth-main.cjs through a V8 code cache kept
 // next to it (dist/.berth-main.cjs.cache), so that a start skips most of the compiling. The cache is
 // written after the first run (and again whenever V8 rejects it, e.g. after a rebuild); a failure to
 // read or write it only costs that saving.
+//
+// The first line starts node without NODE_EXTRA_CA_CERTS: with it set, node reads and parses every
+// certificate in that file before running a line of JS (~50 ms with a system bundle, more than the
+// rest of a `berth version`), and the CLI makes no TLS connection of its own. The value travels in
+// BERTH_NODE_EXTRA_CA_CERTS and is put back here, so what the CLI starts (berthd above all, which
+// does speak TLS to registries) sees the environment the user set.
 "use strict";
+const extraCa = process.env.BERTH_NODE_EXTRA_CA_CERTS;
+if (extraCa !== undefined) {
+  delete process.env.BERTH_NODE_EXTRA_CA_CERTS;
+  if (extraCa !== "") process.env.NODE_EXTRA_CA_CERTS = extraCa;
+}
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");
