@@ -11,6 +11,7 @@ import { commandHelp, flagLines, usageTail } from "./usage.js";
 import { StatusError } from "./cli-error.js";
 
 import { CLI_COMMIT, CLI_VERSION } from "./cli-version.js";
+import { compareStrings } from "../util/compare.js";
 const PROG = "berth";
 
 const globalFlags: FlagSpec[] = [
@@ -125,7 +126,7 @@ export function checkArgs(rule: ArgRule, n: number, name: string): { msg: string
 function rootHelp(): string {
   const top = commands.filter((c) => !c.hidden && (c.path.length === 1 || c.aliases?.some((a) => a.length === 1)));
   const rows = top.map((c) => [c.path.length === 1 ? (c.path[0] as string) : (c.aliases?.find((a) => a.length === 1)?.[0] as string), c.short] as const);
-  rows.sort((a, b) => a[0].localeCompare(b[0]));
+  rows.sort((a, b) => compareStrings(a[0], b[0]));
   const grp = groups.map((x) => [x.name, x.short] as const);
   const w = Math.max(...[...rows, ...grp].map(([n]) => n.length)) + 2;
   const fmt = (r: readonly (readonly [string, string])[]): string => r.map(([n, s]) => `  ${n.padEnd(w)}${s}\n`).join("");

@@ -2,7 +2,6 @@
  * Starts berthd when nothing answers on the default kind of host: only as root, only for unix sockets,
  * and not when BERTH_NO_AUTOSTART=1. The daemon runs detached and logs to /var/log/berth/berthd.log.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, openSync, closeSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -21,7 +20,8 @@ export async function autostartDaemon(client: EngineClient, bundleUrl: string, t
   mkdirSync(dirname(DAEMON_LOG), { recursive: true });
   const fd = openSync(DAEMON_LOG, "a");
   try {
-    const child = spawn(process.execPath, [daemon, "-H", client.host], { detached: true, stdio: ["ignore", fd, fd] });
+    // child_process is loaded here, not with the module: every CLI start imports this file
+    const child = process.getBuiltinModule("node:child_process").spawn(process.execPath, [daemon, "-H", client.host], { detached: true, stdio: ["ignore", fd, fd] });
     child.unref();
   } finally {
     closeSync(fd);

@@ -6,7 +6,7 @@
 import { compareVersions } from "../util/version.js";
 import type { IncomingMessage, RequestOptions as HttpRequestOptions } from "node:http";
 import type { Readable } from "node:stream";
-import { exchange, WireConnectError, type WireResponse } from "./wire.js";
+import { exchange, exchangeEarly, WireConnectError, type EarlyResponse, type WireResponse } from "./wire.js";
 
 /** node:http is loaded only for streamed requests (see wire.ts for why). */
 const http = (): typeof import("node:http") => process.getBuiltinModule("node:http");
@@ -119,6 +119,28 @@ export class EngineClient {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * A request answered in two steps, over node:net: resolves once the status is in (a non-2xx answer
+   * throws DaemonError with the daemon's message); the body follows when the daemon closes.
+   */
+  async early(method: string, path: string, opts: RequestOptions = {}): Promise<{ body: Promise<Buffer>; cancel(): void }> {
+    const { headers, payload } = requestParts(opts);
+    if (isReadable(payload)) throw new TypeError("early requests take in-memory bodies only");
+    const full = opts.unversioned ? path : `/v${await this.apiVersion()}${path}`;
+    let res: EarlyResponse;
+    try {
+      res = await exchangeEarly(this.endpoint, method, full + encodeQuery(opts.query), headers, payload);
+    } catch (e) {
+      if (e instanceof WireConnectError && CONNECT_CODES.includes(e.code ?? "")) throw new ConnectError(this.host, { cause: e });
+      throw e;
+    }
+    if (res.status >= 400) {
+      const text = (await res.body.catch(() => Buffer.alloc(0))).toString("utf8");
+      throw new DaemonError(errorMessage(text, res.status), res.status);
+    }
+    return { body: res.body, cancel: res.cancel };
   }
 
   /** A request with an in-memory body whose answer is read whole, over node:net (wire.ts). */

@@ -1,8 +1,10 @@
 /**
  * A small HTTP/1.1 exchange over node:net for requests whose body is in memory and whose answer is read
  * whole (pings and JSON calls: most CLI commands). node:http costs about 7 ms to load at CLI start, which
- * is a tenth of `berth version`; streaming requests and hijacks still use node:http. One request per
- * connection (`Connection: close`); responses are framed by Content-Length, chunked encoding or close.
+ * is a tenth of `berth version`; streaming requests still use node:http. One request per connection
+ * (`Connection: close`); responses are framed by Content-Length, chunked encoding or close.
+ * exchangeEarly() is the same exchange answered in two steps: the status and headers as soon as they
+ * arrive, the body when the connection closes (POST /containers/{id}/wait, whose body comes at the exit).
  */
 import { connect, type Socket } from "node:net";
 
@@ -26,24 +28,29 @@ export class WireConnectError extends Error {
   }
 }
 
+function send(ep: WireEndpoint, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): { sock: Socket; connected: () => boolean } {
+  const sock: Socket = ep.socketPath !== undefined ? connect(ep.socketPath) : connect(ep.port ?? 2375, ep.hostname ?? "localhost");
+  const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === "host")) head += "Host: localhost\r\n"; // HTTP/1.1 requires one
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  if (payload !== undefined || method === "POST" || method === "PUT") head += `Content-Length: ${payload?.length ?? 0}\r\n`;
+  head += "Connection: close\r\n\r\n";
+  let connected = false;
+  sock.on("connect", () => {
+    connected = true;
+    sock.write(payload === undefined ? head : Buffer.concat([Buffer.from(head, "latin1"), payload]));
+  });
+  return { sock, connected: () => connected };
+}
+
 export function exchange(ep: WireEndpoint, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<WireResponse> {
   return new Promise((resolve, reject) => {
-    const sock: Socket = ep.socketPath !== undefined ? connect(ep.socketPath) : connect(ep.port ?? 2375, ep.hostname ?? "localhost");
-    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
-    let head = `${method} ${path} HTTP/1.1\r\n`;
-    if (!Object.keys(headers).some((k) => k.toLowerCase() === "host")) head += "Host: localhost\r\n"; // HTTP/1.1 requires one
-    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    if (payload !== undefined || method === "POST" || method === "PUT") head += `Content-Length: ${payload?.length ?? 0}\r\n`;
-    head += "Connection: close\r\n\r\n";
+    const { sock, connected } = send(ep, method, path, headers, body);
     const chunks: Buffer[] = [];
-    let connected = false;
-    sock.on("connect", () => {
-      connected = true;
-      sock.write(payload === undefined ? head : Buffer.concat([Buffer.from(head, "latin1"), payload]));
-    });
     sock.on("data", (c: Buffer) => chunks.push(c));
     sock.on("error", (e: NodeJS.ErrnoException) => {
-      if (!connected) reject(new WireConnectError(e.code, { cause: e }));
+      if (!connected()) reject(new WireConnectError(e.code, { cause: e }));
       else if (e.code !== "ECONNRESET" || chunks.length === 0) reject(e);
     });
     sock.on("close", () => {
@@ -56,10 +63,70 @@ export function exchange(ep: WireEndpoint, method: string, path: string, headers
   });
 }
 
+export interface EarlyResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The whole body (de-chunked), once the daemon closes the connection. */
+  body: Promise<Buffer>;
+  /** Drops the connection; `body` then rejects. */
+  cancel(): void;
+}
+
+/** exchange() that resolves as soon as the status line and headers are in. */
+export function exchangeEarly(ep: WireEndpoint, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<EarlyResponse> {
+  return new Promise((resolve, reject) => {
+    const { sock, connected } = send(ep, method, path, headers, body);
+    const chunks: Buffer[] = [];
+    let headed = false;
+    let settleBody: { resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
+    const bodyP = new Promise<Buffer>((res, rej) => (settleBody = { resolve: res, reject: rej }));
+    void bodyP.catch(() => undefined);
+    sock.on("data", (c: Buffer) => {
+      chunks.push(c);
+      if (headed) return;
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      headed = true;
+      try {
+        const r = parseHead(all, end);
+        resolve({ status: r.status, headers: r.headers, body: bodyP, cancel: () => sock.destroy() });
+      } catch (e) {
+        sock.destroy();
+        reject(e as Error);
+      }
+    });
+    sock.on("error", (e: NodeJS.ErrnoException) => {
+      if (!connected()) reject(new WireConnectError(e.code, { cause: e }));
+      else if (!headed) reject(e);
+      else settleBody?.reject(e);
+    });
+    sock.on("close", () => {
+      try {
+        const r = parseResponse(Buffer.concat(chunks));
+        if (!headed) resolve({ status: r.status, headers: r.headers, body: Promise.resolve(r.body), cancel: () => undefined });
+        else settleBody?.resolve(r.body);
+      } catch (e) {
+        if (!headed) reject(e as Error);
+        else settleBody?.reject(e as Error);
+      }
+    });
+  });
+}
+
 /** Parses a complete HTTP/1.1 response (the connection has closed). */
 export function parseResponse(raw: Buffer): WireResponse {
   const end = raw.indexOf("\r\n\r\n");
   if (end < 0) throw new Error(connectionClosedMessage(raw));
+  const { status, headers } = parseHead(raw, end);
+  let body = raw.subarray(end + 4);
+  if ((headers["transfer-encoding"] ?? "").toLowerCase().includes("chunked")) body = dechunk(body);
+  else if (headers["content-length"] !== undefined) body = body.subarray(0, Number(headers["content-length"]));
+  return { status, headers, body };
+}
+
+/** The status line and headers of a response whose head ends at `end` (the blank line). */
+function parseHead(raw: Buffer, end: number): { status: number; headers: Record<string, string> } {
   const lines = raw.toString("latin1", 0, end).split("\r\n");
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "");
   if (!m) throw new Error(`malformed HTTP response: ${JSON.stringify(lines[0] ?? "")}`);
@@ -71,10 +138,7 @@ export function parseResponse(raw: Buffer): WireResponse {
     const v = l.slice(i + 1).trim();
     headers[k] = headers[k] === undefined ? v : `${headers[k]}, ${v}`;
   }
-  let body = raw.subarray(end + 4);
-  if ((headers["transfer-encoding"] ?? "").toLowerCase().includes("chunked")) body = dechunk(body);
-  else if (headers["content-length"] !== undefined) body = body.subarray(0, Number(headers["content-length"]));
-  return { status: Number(m[1]), headers, body };
+  return { status: Number(m[1]), headers };
 }
 
 function dechunk(b: Buffer): Buffer {

@@ -17,6 +17,7 @@ import type { ImageRecord, LayerRecord } from "./image-record.js";
 import { Limiter } from "./limiter.js";
 import { TransferProgress, shortLayerId, type ProgressFn } from "./transfer-progress.js";
 import { openUncompressed } from "./unpack.js";
+import { compareStrings } from "../util/compare.js";
 
 /** docker's max-concurrent-uploads default. */
 export const maxConcurrentUploads = 5;
@@ -48,7 +49,7 @@ export function tagsToPush(dc: DistributionContext, ref: Reference, tag: string 
     for (const t of row.tags) if (t.startsWith(`${ref.name}:`) && !t.slice(ref.name.length + 1).includes("/")) all.push({ tag: t.slice(ref.name.length + 1), id: row.id });
   if (all.length === 0) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(ref)}`);
   if (tag !== undefined) throw new NotFoundError(`tag does not exist: ${familiarName(ref)}:${tag}`);
-  return all.sort((a, b) => a.tag.localeCompare(b.tag));
+  return all.sort((a, b) => compareStrings(a.tag, b.tag));
 }
 
 /** The image's pulled manifest, when it and every blob it names are still stored. */

@@ -28,6 +28,7 @@ import {
   validateLabel,
   validateSysctl,
 } from "./container-opts-values.js";
+import { compareStrings } from "../../util/compare.js";
 
 export type PullPolicy = "always" | "missing" | "never";
 
@@ -123,7 +124,7 @@ export const runOnlyFlags: FlagSpec[] = [
 ];
 
 function byLong(a: FlagSpec, b: FlagSpec): number {
-  return a.long.localeCompare(b.long);
+  return compareStrings(a.long, b.long);
 }
 export const createFlags: FlagSpec[] = [...containerFlags].sort(byLong);
 export const runFlags: FlagSpec[] = [...containerFlags, ...runOnlyFlags].sort(byLong);

@@ -4,7 +4,6 @@
  * stdin (raw mode and the detach keys on a TTY) and stdout/stderr (raw for a TTY, else demultiplexed),
  * resize on SIGWINCH, forward signals with POST /containers/{id}/kill.
  */
-import { spawnSync } from "node:child_process";
 import type { Socket } from "node:net";
 import type { CliContext } from "../context.js";
 import { DaemonError, parseHost, type EngineClient } from "../../client/engine-client.js";
@@ -130,7 +129,8 @@ export function pumpStreams(ctx: CliContext, socket: Socket, head: Buffer, opts:
  */
 function setRaw(stdin: NodeJS.ReadStream): void {
   stdin.setRawMode(true);
-  spawnSync("stty", ["-opost"], { stdio: ["inherit", "ignore", "ignore"] });
+  // child_process only here (a TTY run): loading it costs every other run a few milliseconds
+  process.getBuiltinModule("node:child_process").spawnSync("stty", ["-opost"], { stdio: ["inherit", "ignore", "ignore"] });
 }
 
 /** docker's MonitorTtySize: resize now and on every SIGWINCH. Returns the function that stops it. */
@@ -185,19 +185,17 @@ export interface PendingWait {
 
 /** POST /containers/{id}/wait?condition=…: resolves once the daemon has registered the wait. */
 export async function waitContainer(client: EngineClient, id: string, condition: "next-exit" | "removed" | "not-running"): Promise<PendingWait> {
-  const res = await client.request("POST", `/containers/${encodeURIComponent(id)}/wait`, { query: { condition } });
+  const res = await client.early("POST", `/containers/${encodeURIComponent(id)}/wait`, { query: { condition } });
   const result = (async (): Promise<{ status: number; error?: string }> => {
-    const chunks: Buffer[] = [];
     try {
-      for await (const c of res) chunks.push(c as Buffer);
-      const j = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { StatusCode?: number; Error?: { Message?: string } | null };
+      const j = JSON.parse((await res.body).toString("utf8")) as { StatusCode?: number; Error?: { Message?: string } | null };
       if (j.Error?.Message !== undefined && j.Error.Message !== "") return { status: 125, error: j.Error.Message };
       return { status: j.StatusCode ?? 0 };
     } catch (e) {
       return { status: 125, error: (e as Error).message };
     }
   })();
-  return { result, cancel: () => res.destroy() };
+  return { result, cancel: () => res.cancel() };
 }
 
 /** docker's waitExitOrRemoved: next-exit, or removed for an --rm container. */

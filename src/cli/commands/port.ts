@@ -2,6 +2,7 @@ import type { CliContext } from "../context.js";
 import type { FlagSpec } from "../flags/parser.js";
 import type { ArgRule } from "../command.js";
 import type { ContainerInspect, PortBinding } from "../../api/types/index.js";
+import { compareStrings } from "../../util/compare.js";
 
 export const flags: FlagSpec[] = [];
 export const args: ArgRule = { kind: "range", min: 1, max: 2 };
@@ -20,7 +21,7 @@ export function renderPorts(ports: Record<string, PortBinding[] | null> | null |
   const entries = Object.entries(ports ?? {}).sort(([a], [b]) => {
     const [pa, qa] = portKey(a);
     const [pb, qb] = portKey(b);
-    return pa - pb || qa.localeCompare(qb);
+    return pa - pb || compareStrings(qa, qb);
   });
   if (filter !== undefined) {
     const key = filter.includes("/") ? filter : `${filter}/tcp`;
