@@ -102,3 +102,32 @@ test("gzipAdaptive: igzip when installed, zlib with BERTH_IGZIP=0; each determin
   }
   execFileSync("gzip", ["-t"], { input: fast1 });
 });
+
+test("gzipFileFast: igzip reads the file itself, the same bytes as gzipAdaptive's; a missing file is an error", async (t) => {
+  const { gunzipSync } = await import("node:zlib");
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { gzipAdaptive, gzipFileFast, igzipBinary } = await import("./compression.js");
+  if (!igzipBinary()) {
+    assert.equal(gzipFileFast("/nonexistent"), undefined, "without igzip: undefined (the caller streams)");
+    return;
+  }
+  const dir = mkdtempSync("/tmp/berth-gzfile-");
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const text = Buffer.concat(Array.from({ length: 30_000 }, (_, i) => Buffer.from(`row ${i} ${(i * 31) % 977}\n`)));
+  const file = join(dir, "layer.tar");
+  writeFileSync(file, text);
+  const gz = gzipFileFast(file);
+  assert.ok(gz);
+  const fromFile = await readAll(gz);
+  assert.ok(gunzipSync(fromFile).equals(text));
+  assert.ok(fromFile.equals(await readAll(await gzipAdaptive([text]))), "same stream as piping the bytes through igzip");
+  const missing = gzipFileFast(join(dir, "gone.tar"));
+  assert.ok(missing);
+  await assert.rejects(readAll(missing), /igzip/);
+});
+
+test("isIncompressibleAsync agrees with isIncompressible", async () => {
+  const { isIncompressible, isIncompressibleAsync } = await import("./compression.js");
+  for (const s of [randomBytes(300_000), Buffer.alloc(300_000, 7), data, Buffer.alloc(0)]) assert.equal(await isIncompressibleAsync(s), isIncompressible(s));
+});

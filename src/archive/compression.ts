@@ -14,8 +14,8 @@ import { parallelGzip } from "./parallel-gzip.js";
 // node:zlib and node:child_process are loaded on first use: an idle daemon that never (de)compresses
 // stays about 3 MB smaller.
 const zlib = (): typeof import("node:zlib") => process.getBuiltinModule("node:zlib");
-const spawnPiped = (cmd: string, args: string[]): ChildProcessWithoutNullStreams =>
-  process.getBuiltinModule("node:child_process").spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+const spawnPiped = (cmd: string, args: string[], stdin: "pipe" | "ignore" = "pipe"): ChildProcessWithoutNullStreams =>
+  process.getBuiltinModule("node:child_process").spawn(cmd, args, { stdio: [stdin, "pipe", "pipe"] }) as ChildProcessWithoutNullStreams;
 
 export type Compression = "none" | "gzip" | "zstd" | "bzip2" | "xz";
 
@@ -66,9 +66,9 @@ function joined(head: Buffer, rest: AsyncIterator<Uint8Array | string>): Readabl
 }
 
 /** Pipes `input` through a command; the output errors unless the command exits 0. */
-export function throughCommand(input: Readable, argv: string[], what: string): Readable {
+export function throughCommand(input: Readable | undefined, argv: string[], what: string): Readable {
   const [cmd, ...args] = argv as [string, ...string[]];
-  const child = spawnPiped(cmd, args);
+  const child = spawnPiped(cmd, args, input ? "pipe" : "ignore");
   const out = new PassThrough();
   out.on("error", () => undefined); // readers see it through iteration; never an unhandled 'error'
   let stderr = "";
@@ -77,16 +77,18 @@ export function throughCommand(input: Readable, argv: string[], what: string): R
     if (failed) return;
     failed = true;
     child.kill("SIGKILL");
-    input.destroy();
+    input?.destroy();
     out.destroy(err);
   };
   child.stderr.on("data", (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString();
   });
   child.on("error", (e) => fail(new InvalidArgumentError(`${what}: cannot run ${cmd}: ${e.message}`, { cause: e })));
-  child.stdin.on("error", () => undefined); // EPIPE when the command quits early: its exit status tells
-  input.on("error", (e) => fail(e));
-  input.pipe(child.stdin);
+  if (input) {
+    child.stdin.on("error", () => undefined); // EPIPE when the command quits early: its exit status tells
+    input.on("error", (e) => fail(e));
+    input.pipe(child.stdin);
+  }
   child.stdout.pipe(out, { end: false });
   child.on("close", (code, signal) => {
     if (failed) return;
@@ -95,7 +97,7 @@ export function throughCommand(input: Readable, argv: string[], what: string): R
   });
   out.on("close", () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    input.destroy();
+    input?.destroy();
   });
   return out;
 }
@@ -179,6 +181,25 @@ export async function gzipAdaptive(input: ByteInput): Promise<Readable> {
   out.once("end", done);
   out.once("error", done);
   return out;
+}
+
+/**
+ * gzip level 1 of a file that deflate can shrink, read by igzip itself when it is installed (the bytes
+ * then never pass through Node on the way in: for a pushed layer, the tar berth keeps); undefined
+ * without igzip (use gzipAdaptive on a stream of the file).
+ */
+export function gzipFileFast(file: string): Readable | undefined {
+  const fast = igzipBinary();
+  return fast ? throughCommand(undefined, [fast, "-1", "-n", "-c", file], "igzip") : undefined;
+}
+
+/** isIncompressible off the event loop (zlib on the thread pool): for samples taken while other work runs. */
+export function isIncompressibleAsync(sample: Uint8Array): Promise<boolean> {
+  const s = sample.subarray(0, SAMPLE_BYTES);
+  if (s.length === 0) return Promise.resolve(false);
+  return new Promise((resolve, reject) => {
+    zlib().deflateRaw(s, { level: 1 }, (err, out) => (err ? reject(err) : resolve(out.length > s.length * 0.95)));
+  });
 }
 
 /** Level-1 gzip streams of gzipAdaptive still running (chooses between one stream and blocks). */

@@ -17,6 +17,8 @@ export {
   compress,
   gzipAdaptive,
   isIncompressible,
+  isIncompressibleAsync,
+  gzipFileFast,
   COMPRESSIBILITY_SAMPLE_BYTES,
   decompress,
   sniffCompression,

@@ -10,7 +10,7 @@ import { InvalidArgumentError, NotFoundError } from "../errdefs/index.js";
 import type { Descriptor, Manifest, Reference } from "../oci/index.js";
 import { MediaTypes, familiarName, familiarString, layerCompression } from "../oci/index.js";
 import type { AuthConfig, Repository } from "../registry/client/types.js";
-import { COMPRESSIBILITY_SAMPLE_BYTES, gzipAdaptive, isIncompressible } from "../archive/index.js";
+import { COMPRESSIBILITY_SAMPLE_BYTES, gzipAdaptive, gzipFileFast, isIncompressibleAsync } from "../archive/index.js";
 import { singleFlight, type DistributionContext } from "./distribution-context.js";
 import type { CompressedLayer } from "./distribution-store.js";
 import type { ImageRecord, LayerRecord } from "./image-record.js";
@@ -87,14 +87,17 @@ async function compressedLayer(dc: DistributionContext, layer: LayerRecord, leas
   return singleFlight(dc.compressions, layer.diffId, async () => {
     // A layer that deflate cannot shrink (random or already-compressed data) goes up as the plain tar
     // berth already keeps: compressing it would only cost time (docker's rootfs.diff.tar media type).
-    if ((await content.has(layer.diffId)) && isIncompressible(await readHead(content, layer.diffId))) {
+    const kept = await content.has(layer.diffId);
+    if (kept && (await isIncompressibleAsync(await readHead(content, layer.diffId)))) {
       dc.core.leases.add(lease, "content", layer.diffId);
       const plain: CompressedLayer = { blobDigest: layer.diffId, mediaType: MediaTypes.dockerLayer, size: (await content.info(layer.diffId)).size };
       dc.records.recordCompressed(layer.diffId, plain);
       return plain;
     }
-    const src = (await content.has(layer.diffId)) ? await content.reader(layer.diffId) : await openUncompressed(content, layer.blobDigest);
-    const info = await content.writeStream(await gzipAdaptive(src));
+    // igzip reads the kept tar itself; otherwise it streams through gzipAdaptive
+    const fast = kept ? gzipFileFast(content.blobPath(layer.diffId)) : undefined;
+    const gz = fast ?? (await gzipAdaptive(kept ? await content.reader(layer.diffId) : await openUncompressed(content, layer.blobDigest)));
+    const info = await content.writeStream(gz);
     dc.core.leases.add(lease, "content", info.digest);
     const made: CompressedLayer = { blobDigest: info.digest, mediaType: MediaTypes.dockerLayerGzip, size: info.size };
     dc.records.recordCompressed(layer.diffId, made);
