@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { InvalidArgumentError, NotFoundError, NotImplementedError, messageOf } from "../errdefs/index.js";
-import { mountTemp, openLayer } from "../containers/container-fs-access.js";
+import { mountTemp, openLayer, overlayUpperDir, upperDirTar } from "../containers/container-fs-access.js";
 import { resolveInRoot } from "../containers/fs/index.js";
 import { resolveUser } from "../containers/index.js";
 import type { AddInstruction, CopyInstruction } from "../dockerfile/index.js";
@@ -198,23 +198,36 @@ export async function commitSnapshotStep(b: BuildContextState, st: StageState, c
   try {
     const mounts = await sn.prepare(snKey, parentChain);
     const t = await mountTemp(mounts);
+    let unmounted = false;
     try {
       await mutate(t.root);
     } finally {
-      await t.release().catch((e: unknown) => b.deps.log.warn("unmounting a build snapshot failed", { err: messageOf(e) }));
+      await t.release().then(
+        () => (unmounted = true),
+        (e: unknown) => b.deps.log.warn("unmounting a build snapshot failed", { err: messageOf(e) }),
+      );
     }
-    const layer = await openLayer(sn, snKey, snKey);
+    const base = {
+      parentId: st.imageId,
+      config: structuredClone(st.config),
+      containerConfig: cc,
+      createdBy: (cc.Cmd ?? []).join(" "),
+      ...(st.author ? { author: st.author } : {}),
+      platform: b.deps.platform,
+      signal: b.signal,
+    };
+    // overlay: the snapshot's upper dir becomes the layer as it is (no second copy of every file). No
+    // init layer was ever mounted here, so what the step wrote under /etc/hosts and the like is kept, as
+    // BuildKit keeps it.
+    const upper = unmounted ? await overlayUpperDir(sn, snKey) : undefined;
+    if (upper) {
+      const id = await writeImage(b.deps.images, { ...base, snapshot: { key: snKey, tar: upperDirTar(upper) } });
+      b.deps.log.debug("build step's layer committed in place", { step: base.createdBy, image: id });
+      return id;
+    }
+    const layer = await openLayer(sn, snKey, snKey, { keepInitPaths: true });
     try {
-      return await writeImage(b.deps.images, {
-        parentId: st.imageId,
-        layer: await layer.tar(),
-        config: structuredClone(st.config),
-        containerConfig: cc,
-        createdBy: (cc.Cmd ?? []).join(" "),
-        ...(st.author ? { author: st.author } : {}),
-        platform: b.deps.platform,
-        signal: b.signal,
-      });
+      return await writeImage(b.deps.images, { ...base, layer: await layer.tar() });
     } finally {
       await layer.release().catch(() => undefined);
     }

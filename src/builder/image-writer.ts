@@ -7,17 +7,17 @@
 import type { Readable } from "node:stream";
 import { NoSuchImageError } from "../errdefs/index.js";
 import type { ImageService, LayerRecord } from "../images/index.js";
-import { ingestLayer } from "../images/ingest-layer.js";
+import { commitSnapshotLayer, EMPTY_TAR_DIGEST, ingestLayer } from "../images/ingest-layer.js";
 import type { ContainerConfig, HistoryEntry, ImageConfig } from "../oci/index.js";
 import { digestOf } from "../oci/index.js";
 import { isoTime } from "../util/iso-time.js";
-
-const EMPTY_TAR_DIGEST = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 
 export interface WriteImageOptions {
   /** "sha256:…"; undefined for the first step of a stage FROM scratch. */
   parentId: string | undefined;
   layer?: Readable;
+  /** Instead of `layer`: an active overlay snapshot holding exactly what its tar says (commitSnapshotLayer). */
+  snapshot?: { key: string; tar: Readable };
   config: ContainerConfig;
   containerConfig: ContainerConfig;
   createdBy: string;
@@ -37,14 +37,16 @@ export async function writeImage(images: ImageService, o: WriteImageOptions): Pr
       const parentDiffIds = parent ? (parent.config.rootfs?.diff_ids ?? parent.layers.map((l) => l.diffId)) : [];
       const lease = core.leases.create({ op: "build" });
       try {
-        const layer = o.layer
-          ? await ingestLayer(core, lease, {
-              stream: o.layer,
-              parentDiffIds,
-              ...(parent?.topChainId ? { parentChainId: parent.topChainId } : {}),
-              ...(o.signal ? { signal: o.signal } : {}),
-            })
-          : undefined;
+        const layer = o.snapshot
+          ? await commitSnapshotLayer(core, lease, { key: o.snapshot.key, stream: o.snapshot.tar, parentDiffIds, ...(o.signal ? { signal: o.signal } : {}) })
+          : o.layer
+            ? await ingestLayer(core, lease, {
+                stream: o.layer,
+                parentDiffIds,
+                ...(parent?.topChainId ? { parentChainId: parent.topChainId } : {}),
+                ...(o.signal ? { signal: o.signal } : {}),
+              })
+            : undefined;
         const empty = !layer || layer.diffId === EMPTY_TAR_DIGEST;
         const created = isoTime();
         const entry: HistoryEntry = { created, created_by: o.createdBy, ...(o.author ? { author: o.author } : {}), ...(empty ? { empty_layer: true } : {}) };

@@ -129,6 +129,16 @@ export function layerTar(upperDir: string): Readable {
   });
 }
 
+/** The upper dir of overlay snapshot `key` (undefined for a snapshotter without overlay). */
+export async function overlayUpperDir(sn: Snapshotter, key: string): Promise<string | undefined> {
+  return overlayDirs(await sn.mounts(key)).upperDir;
+}
+
+/** The layer tar of an upper dir as it is, init paths included (a build step's snapshot has no init layer). */
+export function upperDirTar(upperDir: string): Readable {
+  return packDir(upperDir, { overlayWhiteouts: true });
+}
+
 /** A container's own layer: its changes and their layer tar (for commit). release() drops what opening made. */
 export interface ContainerLayer {
   changes(): Promise<ContainerChange[]>;
@@ -141,13 +151,14 @@ export interface ContainerLayer {
  * the tree compared with a copy of its parent, made as an "extract-…" snapshot so that a crash leaves
  * nothing the start-up sweep would not remove.
  */
-export async function openLayer(sn: Snapshotter, key: string, fsId: string): Promise<ContainerLayer> {
+export async function openLayer(sn: Snapshotter, key: string, fsId: string, opts: { keepInitPaths?: boolean } = {}): Promise<ContainerLayer> {
   const mounts = await sn.mounts(key);
   const dirs = overlayDirs(mounts);
   const upper = dirs.upperDir;
+  const hide = opts.keepInitPaths === true ? (l: ContainerChange[]): ContainerChange[] => l : hideInitPaths;
   if (upper) {
     const cfs: ContainerFs = { rootfs: "", ...dirs, id: fsId, extraMounts: [] };
-    return { changes: async () => hideInitPaths(await fsChanges(cfs)), tar: async () => layerTar(upper), release: async () => undefined };
+    return { changes: async () => hide(await fsChanges(cfs)), tar: async () => (opts.keepInitPaths === true ? upperDirTar(upper) : layerTar(upper)), release: async () => undefined };
   }
   const m = mounts[0];
   if (!m || m.type !== "bind") throw new NotImplementedError(`the ${sn.name} storage driver cannot list a container's changes`);
@@ -162,7 +173,7 @@ export async function openLayer(sn: Snapshotter, key: string, fsId: string): Pro
     base = await fsp.mkdtemp(path.join(tmpdir(), "berth-empty-"));
   }
   let released: Promise<void> | undefined;
-  const list = async (): Promise<ContainerChange[]> => hideInitPaths(naiveChanges(base, root));
+  const list = async (): Promise<ContainerChange[]> => hide(naiveChanges(base, root));
   return {
     changes: list,
     tar: async () => naiveLayerTar(root, await list()),

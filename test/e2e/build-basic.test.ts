@@ -4,7 +4,8 @@
  * COPY --from, --build-arg, -q, and a Dockerfile error naming its line.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { makeBusyboxArchive } from "../fixtures/busybox.js";
@@ -132,6 +133,39 @@ test("COPY a file and a dir honours .dockerignore; a rebuild is all cache hits",
   assert.equal(r4.code, 0, r4.stderr + r4.stdout);
   assert.doesNotMatch(r4.stdout, /Using cache/);
   await noContainersLeft();
+});
+
+test("a COPY layer is its snapshot committed in place, and its stored tar holds the same files, /etc/hosts included", async (t) => {
+  const dir = context(t, {
+    Dockerfile: "FROM busybox\nCOPY a.txt /app/a.txt\nCOPY sub /app/sub/\nCOPY hosts /etc/hosts\n",
+    "a.txt": "in-place\n",
+    "sub/b.txt": "nested\n",
+    hosts: "127.0.0.9 from-copy\n",
+  });
+  const before = (d.log().match(/layer committed in place/g) ?? []).length;
+  const r = await build(["-t", "inplace:1"], dir);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal((d.log().match(/layer committed in place/g) ?? []).length - before, 3, "every COPY");
+  assert.equal(await ok(["run", "--rm", "inplace:1", "cat", "/app/a.txt", "/app/sub/b.txt"]), "in-place\nnested");
+  // a container's /etc/hosts is berthd's; the image's own copy is what COPY wrote (as BuildKit keeps it)
+
+  // the image as saved: each layer tar holds exactly its step's files
+  const out = path.join(fx, `inplace-${Date.now()}`);
+  mkdirSync(out);
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const saved = await d.docker(["save", "-o", path.join(out, "img.tar"), "inplace:1"]);
+  assert.equal(saved.code, 0, saved.stderr);
+  execFileSync("tar", ["-xf", path.join(out, "img.tar"), "-C", out]);
+  const manifest = JSON.parse(readFileSync(path.join(out, "manifest.json"), "utf8")) as { Layers: string[] }[];
+  const layers = manifest[0]?.Layers ?? [];
+  assert.equal(layers.length, 4, "busybox + three COPY layers");
+  const list = (l: string): string[] => execFileSync("tar", ["-tf", path.join(out, l)]).toString().split("\n").filter((x) => x !== "").map((x) => x.replace(/\/$/, "")).sort();
+  assert.deepEqual(list(layers[1] as string), ["app", "app/a.txt"]);
+  assert.deepEqual(list(layers[2] as string), ["app", "app/sub", "app/sub/b.txt"]);
+  assert.deepEqual(list(layers[3] as string), ["etc", "etc/hosts"]);
+  const a = execFileSync("tar", ["-xOf", path.join(out, layers[1] as string), "app/a.txt"]).toString();
+  assert.equal(a, "in-place\n");
+  assert.equal(execFileSync("tar", ["-xOf", path.join(out, layers[3] as string), "etc/hosts"]).toString(), "127.0.0.9 from-copy\n");
 });
 
 test("a failing RUN fails with docker's message and leaves no image and no container", async (t) => {
