@@ -16,7 +16,7 @@ import { resolveSources, contentChecksum } from "./context/copy-sources.js";
 import { copyInto } from "./context/copy-into.js";
 import { downloadUrl, isHttpSource } from "./context/fetch-url.js";
 import { cachedStep, type BuildContextState } from "./build-state.js";
-import { writeImage } from "./image-writer.js";
+import { stepImageOptions, writeImage } from "./image-writer.js";
 import type { StageState } from "./stage-runner.js";
 
 type Entry = { host: string; rel: string; isDir: boolean };
@@ -207,15 +207,7 @@ export async function commitSnapshotStep(b: BuildContextState, st: StageState, c
         (e: unknown) => b.deps.log.warn("unmounting a build snapshot failed", { err: messageOf(e) }),
       );
     }
-    const base = {
-      parentId: st.imageId,
-      config: structuredClone(st.config),
-      containerConfig: cc,
-      createdBy: (cc.Cmd ?? []).join(" "),
-      ...(st.author ? { author: st.author } : {}),
-      platform: b.deps.platform,
-      signal: b.signal,
-    };
+    const base = stepImageOptions(st, cc, b.deps.platform, b.signal);
     // overlay: the snapshot's upper dir becomes the layer as it is (no second copy of every file). No
     // init layer was ever mounted here, so what the step wrote under /etc/hosts and the like is kept, as
     // BuildKit keeps it.

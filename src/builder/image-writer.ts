@@ -28,6 +28,27 @@ export interface WriteImageOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What every build step's image shares: the stage's current image as parent, its config, the step as
+ * container_config (its Cmd is the history's created_by) and the author.
+ */
+export function stepImageOptions(
+  st: { imageId: string | undefined; config: ContainerConfig; author: string | undefined },
+  cc: ContainerConfig,
+  platform: WriteImageOptions["platform"],
+  signal: AbortSignal,
+): WriteImageOptions {
+  return {
+    parentId: st.imageId,
+    config: structuredClone(st.config),
+    containerConfig: cc,
+    createdBy: (cc.Cmd ?? []).join(" "),
+    ...(st.author ? { author: st.author } : {}),
+    platform,
+    signal,
+  };
+}
+
 /** Writes the image and returns its id ("sha256:…"). */
 export async function writeImage(images: ImageService, o: WriteImageOptions): Promise<string> {
   return images.withCore((core) =>

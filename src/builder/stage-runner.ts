@@ -16,7 +16,7 @@ import type { Instruction, RunInstruction, CopyInstruction, AddInstruction } fro
 import { envKey, setEnv } from "./build-args.js";
 import { cachedStep, type BuildContextState } from "./build-state.js";
 import { cacheKeyOf } from "./build-cache.js";
-import { writeImage } from "./image-writer.js";
+import { stepImageOptions, writeImage } from "./image-writer.js";
 import { runStep } from "./run-step.js";
 import { mountSourcesKey, parseRunMounts } from "./run-mounts.js";
 import { commitSnapshotStep, copyStep } from "./copy-step.js";
@@ -74,15 +74,7 @@ async function commitMeta(b: BuildContextState, st: StageState, comment: string)
     st.imageId = hit;
     return;
   }
-  const id = await writeImage(b.deps.images, {
-    parentId: st.imageId,
-    config: structuredClone(st.config),
-    containerConfig: cc,
-    createdBy: (cc.Cmd ?? []).join(" "),
-    ...(st.author ? { author: st.author } : {}),
-    platform: b.deps.platform,
-    signal: b.signal,
-  });
+  const id = await writeImage(b.deps.images, stepImageOptions(st, cc, b.deps.platform, b.signal));
   b.cachePut(st.imageId, key, id);
   st.imageId = id;
 }
