@@ -140,6 +140,36 @@ else
   log "berth registry serve is not available: its rows are skipped"
 fi
 
+# server_only KIND NAME: the registry alone, driven by curl: 10 monolithic uploads of distinct 20 MB blobs,
+# then 20 downloads of one of them. Sets S_PUT and S_GET (MB/s) and S_CPU (registry CPU seconds, both phases).
+server_only() {
+  local kind=$1 name=$2 i loc sep c0 c1 t0 t1 t2
+  start_registry "$kind" "$name"
+  c0=$(awk '{print $14+$15}' "/proc/$REG_PID/stat")
+  t0=$EPOCHREALTIME
+  for i in $(seq 1 10); do
+    loc=$(curl -sf -D - -o /dev/null -X POST "http://$REG/v2/bench/raw/blobs/uploads/" | awk -F': ' 'tolower($1)=="location"{print $2}' | tr -d '\r')
+    case "$loc" in http*) ;; *) loc="http://$REG$loc" ;; esac
+    sep='?'; [[ "$loc" == *\?* ]] && sep='&'
+    curl -sf -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary "@$W/blob-$i" "$loc${sep}digest=${BLOB_DIGESTS[$i]}" || { echo "bench: upload to $kind failed" >&2; return 1; }
+  done
+  t1=$EPOCHREALTIME
+  for i in $(seq 1 20); do curl -sf -o /dev/null "http://$REG/v2/bench/raw/blobs/${BLOB_DIGESTS[1]}" || { echo "bench: download from $kind failed" >&2; return 1; }; done
+  t2=$EPOCHREALTIME
+  c1=$(awk '{print $14+$15}' "/proc/$REG_PID/stat")
+  S_PUT=$(printf "%.1f" "$(echo "scale=4; 200 / ($t1 - $t0)" | bc)")
+  S_GET=$(printf "%.1f" "$(echo "scale=4; 400 / ($t2 - $t1)" | bc)")
+  S_CPU=$(printf "%.2f" "$(echo "scale=4; ($c1 - $c0) / $(getconf CLK_TCK)" | bc)")
+  stop_registry "$name"
+}
+if [ "$SERVE_OK" = 1 ]; then
+  log "the registries alone (curl): 10 uploads and 20 downloads of 20 MB blobs"
+  declare -A BLOB_DIGESTS
+  for i in $(seq 1 10); do head -c 20000000 /dev/urandom >"$W/blob-$i"; BLOB_DIGESTS[$i]=sha256:$(sha256sum "$W/blob-$i" | cut -d' ' -f1); done
+  server_only distribution alone-dist; SD_PUT=$S_PUT SD_GET=$S_GET SD_CPU=$S_CPU
+  server_only berth alone-berth; SB_PUT=$S_PUT SB_GET=$S_GET SB_CPU=$S_CPU
+fi
+
 r() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 echo
 echo "registry throughput, berth vs Docker $(dockerd --version | awk '{print $3}' | tr -d ,) — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, runs=$RUNS, ${MB} MB in ${BENCH_LAYERS} layers of ${BENCH_DATA} data"
@@ -153,3 +183,9 @@ if [ "$SERVE_OK" = 1 ]; then
   printf '%-46s %9s %9s\n' "berth serve / docker-registry (docker client)" "push $(r "$DS_PUSH" "$D_PUSH")" "pull $(r "$DS_PULL" "$D_PULL")"
 fi
 echo "(Podman, measured earlier on this machine: push $PODMAN_PUSH MB/s, pull $PODMAN_PULL MB/s; goal: berth ≥ 1.2× Podman)"
+if [ "$SERVE_OK" = 1 ]; then
+  printf '%-46s %9s %9s %9s\n' "the registry alone (curl)" distribution "berth" "b/dist"
+  printf '%-46s %9s %9s %9s\n' "  uploads, 10 x 20 MB (MB/s)" "$SD_PUT" "$SB_PUT" "$(r "$SB_PUT" "$SD_PUT")"
+  printf '%-46s %9s %9s %9s\n' "  downloads, 20 x 20 MB (MB/s)" "$SD_GET" "$SB_GET" "$(r "$SB_GET" "$SD_GET")"
+  printf '%-46s %9s %9s %9s\n' "  registry CPU for both (s, lower is better)" "$SD_CPU" "$SB_CPU" "$(r "$SB_CPU" "$SD_CPU")"
+fi
