@@ -146,7 +146,7 @@ export async function mountAll(mounts: readonly MountSpec[], target: string): Pr
 /** Unmounts the top mount at target; `detach` unmounts lazily (MNT_DETACH). NotFoundError when nothing is mounted there. */
 export async function unmount(target: string, opts?: { detach?: boolean }): Promise<void> {
   try {
-    native.umount2(target, opts?.detach ? native.MNT_DETACH : 0);
+    await native.umount2Async(target, opts?.detach ? native.MNT_DETACH : 0);
   } catch (err) {
     if (errnoCode(err) === "EINVAL" && !isMounted(target)) throw new NotFoundError(`${target}: not mounted`, { cause: err });
     throw wrap(err, `unmount ${target}`);
@@ -163,10 +163,10 @@ export async function unmountRecursive(target: string): Promise<void> {
     if (points.length === 0) return;
     for (const mp of points) {
       try {
-        native.umount2(mp, 0);
+        await native.umount2Async(mp, 0);
       } catch (err) {
         const code = errnoCode(err);
-        if (code === "EBUSY") native.umount2(mp, native.MNT_DETACH);
+        if (code === "EBUSY") await native.umount2Async(mp, native.MNT_DETACH);
         else if (code !== "EINVAL" && code !== "ENOENT") throw wrap(err, `unmount ${mp}`);
       }
     }

@@ -486,6 +486,16 @@ std::string PlanStr(Napi::Object o, const char* key, bool required = true) {
   throw Napi::TypeError::New(o.Env(), std::string("plan.") + key + " must be a string");
 }
 
+// umount2(2) on the thread pool: unmounting an overlay syncs its upper file system (tens of ms after a
+// large write), which must not hold up Node's event loop. Resolves, or rejects like umount2.
+Napi::Value Umount2Async(const Napi::CallbackInfo& info) {
+  std::string target = PathArg(info, 0, "target");
+  int flags = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
+  return Queue(info.Env(), [target, flags]() {
+    if (umount2(target.c_str(), flags) != 0) throw NetFailure{errno, "umount2 '" + target + "'", "umount2"};
+  });
+}
+
 Napi::Value NetnsCreate(const Napi::CallbackInfo& info) {
   std::string file = StrArg(info, 0, "file");
   bool loUp = info.Length() > 1 && info[1].ToBoolean().Value();
@@ -601,6 +611,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lremovexattr", Napi::Function::New(env, Lremovexattr, "lremovexattr"));
   exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
+  exports.Set("umount2Async", Napi::Function::New(env, Umount2Async, "umount2Async"));
   exports.Set("netnsCreate", Napi::Function::New(env, NetnsCreate, "netnsCreate"));
   exports.Set("vethPlug", Napi::Function::New(env, VethPlug, "vethPlug"));
   exports.Set("linkDelete", Napi::Function::New(env, LinkDelete, "linkDelete"));

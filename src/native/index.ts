@@ -69,6 +69,17 @@ export function umount2(target: PathLike, flags = 0): void {
 }
 
 /**
+ * umount2 on libuv's thread pool (an overlay's unmount syncs its upper file system): the event loop runs
+ * on meanwhile. Errors as umount2's (`code`, `errno`, `syscall`). Falls back to umount2 with an addon
+ * built before this existed.
+ */
+export async function umount2Async(target: string, flags = 0): Promise<void> {
+  const b = native() as NativeBinding & { umount2Async?: (target: string, flags: number) => Promise<void> };
+  if (!b.umount2Async) return b.umount2(target, flags);
+  return b.umount2Async(target, flags);
+}
+
+/**
  * V8's full low-memory collection, then malloc_trim(0): memory an idle process can give back. Returns
  * false (doing nothing) with an addon built before this existed; throws when the addon does not load.
  */
