@@ -38,6 +38,15 @@ export function sniffCompression(head: Uint8Array): Compression {
   return "none";
 }
 
+/**
+ * A chunk as a Buffer without copying its bytes (a Uint8Array gets a Buffer view of the same memory).
+ * Buffer.from(aBuffer) would copy: for every byte of every layer read through here.
+ */
+function asBuffer(v: Uint8Array | string): Buffer {
+  if (typeof v === "string") return Buffer.from(v);
+  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
 /** Reads the first `n` bytes (fewer at EOF) and returns them with a stream of the rest. */
 async function peek(input: ByteInput, n: number): Promise<{ head: Buffer; rest: AsyncIterator<Uint8Array | string> }> {
   const it = toIterator(input);
@@ -46,7 +55,7 @@ async function peek(input: ByteInput, n: number): Promise<{ head: Buffer; rest: 
   while (len < n) {
     const r = await it.next();
     if (r.done) break;
-    const b = typeof r.value === "string" ? Buffer.from(r.value) : Buffer.from(r.value);
+    const b = asBuffer(r.value);
     parts.push(b);
     len += b.length;
   }
@@ -59,7 +68,7 @@ function joined(head: Buffer, rest: AsyncIterator<Uint8Array | string>): Readabl
     for (;;) {
       const r = await rest.next();
       if (r.done) return;
-      yield typeof r.value === "string" ? Buffer.from(r.value) : Buffer.from(r.value);
+      yield asBuffer(r.value);
     }
   }
   return Readable.from(gen(), { objectMode: false });
