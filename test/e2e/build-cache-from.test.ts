@@ -8,24 +8,12 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { after, before, test } from "node:test";
-import { makeBusyboxArchive } from "../fixtures/busybox.js";
-import { startBerthd, type Berthd } from "../helpers/daemon.js";
+import { after, test } from "node:test";
+import { loadedDaemon } from "../helpers/loaded-daemon.js";
 
 const fx = mkdtempSync("/tmp/berth-cache-from-fx-");
-const busybox = path.join(fx, "busybox.tar");
-let d: Berthd;
-
-before(async () => {
-  makeBusyboxArchive(busybox, { tag: "busybox:latest" });
-  d = await startBerthd();
-  const r = await d.docker(["load", "-q", "-i", busybox]);
-  assert.equal(r.code, 0, r.stderr);
-});
-after(async () => {
-  await d?.cleanup();
-  rmSync(fx, { recursive: true, force: true });
-});
+const ld = loadedDaemon();
+after(() => rmSync(fx, { recursive: true, force: true }));
 
 const DOCKERFILE = [
   "FROM busybox",
@@ -53,13 +41,13 @@ function context(t: { after(fn: () => void): void }): string {
 type Client = "berth" | "docker";
 
 async function build(client: Client, args: string[], dir: string): Promise<string> {
-  const r = client === "berth" ? await d.berth(["build", ...args, dir], { timeoutMs: 120_000 }) : await d.docker(["build", ...args, dir], { env: { DOCKER_BUILDKIT: "0" }, timeoutMs: 120_000 });
+  const r = client === "berth" ? await ld.d.berth(["build", ...args, dir], { timeoutMs: 120_000 }) : await ld.d.docker(["build", ...args, dir], { env: { DOCKER_BUILDKIT: "0" }, timeoutMs: 120_000 });
   assert.equal(r.code, 0, `${client} build ${args.join(" ")}: ${r.stderr}\n${r.stdout}`);
   return r.stdout;
 }
 
 async function ok(args: string[]): Promise<string> {
-  const r = await d.docker(args, { timeoutMs: 120_000 });
+  const r = await ld.d.docker(args, { timeoutMs: 120_000 });
   assert.equal(r.code, 0, `docker ${args.join(" ")}: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -76,10 +64,10 @@ async function wipeAndLoad(saved: string): Promise<void> {
   for (let round = 0; round < 20; round++) {
     const ids = (await ok(["images", "-aq"])).split("\n").filter((l) => l !== "");
     if (ids.length === 0) break;
-    await d.docker(["rmi", "-f", ...new Set(ids)]);
+    await ld.d.docker(["rmi", "-f", ...new Set(ids)]);
   }
   assert.equal(await ok(["images", "-aq"]), "", "images left after rmi");
-  await ok(["load", "-q", "-i", busybox]);
+  await ok(["load", "-q", "-i", ld.archive]);
   await ok(["load", "-q", "-i", saved]);
 }
 
@@ -93,7 +81,7 @@ async function containerEvents(since: string, until: string): Promise<string[]> 
 }
 
 async function roundTrip(t: { after(fn: () => void): void }, client: Client, tag: string): Promise<void> {
-  await ok(["load", "-q", "-i", busybox]);
+  await ok(["load", "-q", "-i", ld.archive]);
   await ok(["builder", "prune", "-af"]);
   const dir = context(t);
   const first = await build(client, ["-t", `${tag}:a`], dir);
@@ -154,7 +142,7 @@ test("docker build --cache-from (DOCKER_BUILDKIT=0) against berthd does the same
 });
 
 test("a --cache-from image that is not here is skipped (never pulled); repeats and comma lists both count", async (t) => {
-  await ok(["load", "-q", "-i", busybox]);
+  await ok(["load", "-q", "-i", ld.archive]);
   const dir = context(t);
   await build("berth", ["-t", "cfmiss:a"], dir);
   const idA = await imageId("cfmiss:a");
@@ -182,6 +170,6 @@ test("a --cache-from image that is not here is skipped (never pulled); repeats a
   const only = await build("berth", ["--cache-from", missing, "-t", "cfmiss:e"], dir);
   assert.equal(runsIn(only), 3, only);
   assert.doesNotMatch(only, /Pulling|pull/i);
-  assert.equal((await d.docker(["image", "inspect", missing])).code, 1);
-  assert.match(d.log(), /Could not look up registry\.invalid\/nosuch\/img:1 for cache resolution, skipping/);
+  assert.equal((await ld.d.docker(["image", "inspect", missing])).code, 1);
+  assert.match(ld.d.log(), /Could not look up registry\.invalid\/nosuch\/img:1 for cache resolution, skipping/);
 });

@@ -8,32 +8,20 @@ import assert from "node:assert/strict";
 import { createHash, randomFillSync } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { after, before, test } from "node:test";
-import { makeBusyboxArchive } from "../fixtures/busybox.js";
-import { startBerthd, type Berthd } from "../helpers/daemon.js";
+import { after, test } from "node:test";
+import { loadedDaemon } from "../helpers/loaded-daemon.js";
 import { contextDir } from "../helpers/context-dir.js";
 
 const fx = mkdtempSync("/tmp/berth-incr-ctx-fx-");
-const busybox = path.join(fx, "busybox.tar");
 const cacheHome = path.join(fx, "xdg-cache");
-let d: Berthd;
-
-before(async () => {
-  makeBusyboxArchive(busybox, { tag: "busybox:latest" });
-  d = await startBerthd();
-  const r = await d.docker(["load", "-q", "-i", busybox]);
-  assert.equal(r.code, 0, r.stderr);
-});
-after(async () => {
-  await d?.cleanup();
-  rmSync(fx, { recursive: true, force: true });
-});
+const ld = loadedDaemon();
+after(() => rmSync(fx, { recursive: true, force: true }));
 
 const context = (t: { after(fn: () => void): void }, files: Record<string, string | Buffer>): string => contextDir(t, fx, files);
 
 const env = { XDG_CACHE_HOME: cacheHome };
 async function berth(args: string[], extraEnv: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {
-  return d.berth(args, { timeoutMs: 120_000, env: { ...env, ...extraEnv } });
+  return ld.d.berth(args, { timeoutMs: 120_000, env: { ...env, ...extraEnv } });
 }
 async function ok(args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
   const r = await berth(args, extraEnv);
@@ -43,7 +31,7 @@ async function ok(args: string[], extraEnv: Record<string, string> = {}): Promis
 
 /** The daemon's receive lines so far: bytes and contents that crossed per incremental build. */
 function received(): Array<{ bytes: number; sent: number; contents: number }> {
-  return d
+  return ld.d
     .log()
     .split("\n")
     .filter((l) => l.includes("incremental build context received"))
@@ -90,21 +78,21 @@ test("a rebuild sends only the changed file; COPY sees the change; deleted files
   assert.match(again, /Using cache/);
   assert.doesNotMatch(again, /Running in/);
   // the store holds the contents, 0700 under the data root
-  assert.ok(readdirSync(path.join(d.dataRoot, "builder", "context-store", "objects")).length >= 3);
+  assert.ok(readdirSync(path.join(ld.d.dataRoot, "builder", "context-store", "objects")).length >= 3);
 });
 
 test("system df counts the context store as build cache; builder prune empties it", async (t) => {
   const dir = context(t, { Dockerfile: "FROM busybox\nCOPY f /f\n", f: Buffer.alloc(200_000, 1) });
   await ok(["build", "-t", "prune:1", dir]);
-  const df = await d.api({ method: "GET", path: "/system/df" });
+  const df = await ld.d.api({ method: "GET", path: "/system/df" });
   const rec = (df.json as { BuildCache: Array<{ ID: string; Type: string; Size: number }> }).BuildCache.find((r) => r.ID === "berth-context-store");
   assert.ok(rec, df.body.toString());
   assert.equal(rec.Type, "source.local");
   assert.ok(rec.Size >= 200_000);
-  const pr = await d.api({ method: "POST", path: "/build/prune" });
+  const pr = await ld.d.api({ method: "POST", path: "/build/prune" });
   assert.equal(pr.status, 200, pr.body.toString());
   assert.ok((pr.json as { SpaceReclaimed: number }).SpaceReclaimed >= 200_000);
-  assert.deepEqual(readdirSync(path.join(d.dataRoot, "builder", "context-store", "objects")), []);
+  assert.deepEqual(readdirSync(path.join(ld.d.dataRoot, "builder", "context-store", "objects")), []);
   // and the next build sends everything again
   await ok(["build", "-t", "prune:2", dir]);
   assert.ok((received().at(-1)?.bytes ?? 0) >= 200_000);
@@ -139,7 +127,7 @@ test("a file replaced by a symlink pointing outside behaves as with a full tar",
 test("the check endpoint refuses a manifest escaping the context (400); an unknown id on /build is 400", async () => {
   const digest = "0".repeat(64);
   for (const p of ["../x", "/etc/passwd", "a/../../x"]) {
-    const res = await d.api({
+    const res = await ld.d.api({
       method: "POST",
       path: "/berth/build-context/check",
       headers: { "Content-Type": "application/json" },
@@ -148,7 +136,7 @@ test("the check endpoint refuses a manifest escaping the context (400); an unkno
     assert.equal(res.status, 400, `${p}: ${res.body.toString()}`);
     assert.match(String((res.json as { message?: string }).message), /not a clean path inside the context/);
   }
-  const res = await d.api({ method: "POST", path: "/build", headers: { "X-Berth-Context": "nope", "Content-Type": "application/x-tar" }, body: Buffer.alloc(1024) });
+  const res = await ld.d.api({ method: "POST", path: "/build", headers: { "X-Berth-Context": "nope", "Content-Type": "application/x-tar" }, body: Buffer.alloc(1024) });
   assert.equal(res.status, 400);
   assert.match(res.body.toString(), /unknown build context manifest/);
 });
@@ -156,7 +144,7 @@ test("the check endpoint refuses a manifest escaping the context (400); an unkno
 test("the docker CLI still sends a full tar and builds", async (t) => {
   const dir = context(t, { Dockerfile: "FROM busybox\nCOPY hello.txt /hello.txt\n", "hello.txt": "from docker\n" });
   const before = received().length;
-  const r = await d.docker(["build", "-q", "-t", "dk:1", dir], { env: { DOCKER_BUILDKIT: "0" }, timeoutMs: 120_000 });
+  const r = await ld.d.docker(["build", "-q", "-t", "dk:1", dir], { env: { DOCKER_BUILDKIT: "0" }, timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(received().length, before, "no incremental exchange");
   assert.equal((await ok(["run", "--rm", "dk:1", "cat", "/hello.txt"])).trim(), "from docker");

@@ -12,6 +12,8 @@ import { startBerthd, type Berthd } from "./daemon.js";
 export interface LoadedDaemon {
   /** The daemon (valid inside tests, after the before hooks ran). */
   readonly d: Berthd;
+  /** The image archive that was loaded (to load it again). */
+  readonly archive: string;
   /** Runs the docker CLI against it, asserts exit 0 and returns stdout trimmed. */
   ok(args: string[]): Promise<string>;
 }
@@ -31,6 +33,7 @@ export function loadedDaemon(opts: Parameters<typeof makeBusyboxArchive>[1] = { 
     rmSync(fx, { recursive: true, force: true });
   });
   const self: LoadedDaemon = {
+    archive,
     get d(): Berthd {
       if (!daemon) throw new Error("the daemon is not started yet (use it inside a test)");
       return daemon;
