@@ -7,32 +7,12 @@
  * Anything unexpected (no runc state.json, no fifo) answers "unsupported" and the caller runs
  * `runc start` itself.
  */
-import { closeSync, constants, existsSync, lstatSync, openSync, readFileSync, readSync, unlinkSync } from "node:fs";
+import { closeSync, constants, existsSync, lstatSync, openSync, readSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { procStat, readState } from "./runtime-state-file.js";
 
 export type FastStartResult = "started" | "dead" | "unsupported";
-
-/** The start time (clock ticks since boot) of a live, non-zombie pid; undefined when it is gone. */
-function liveStartTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z" || fields[0] === "X") return undefined;
-    return Number(fields[19]);
-  } catch {
-    return undefined;
-  }
-}
-
-function initOf(dir: string): { pid: number; start: number | undefined } | undefined {
-  try {
-    const st = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { init_process_pid?: number; init_process_start?: number };
-    return st.init_process_pid ? { pid: st.init_process_pid, start: st.init_process_start } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Reads what init writes until it closes the fifo: the bytes, or undefined when nobody has it open for writing. */
 async function drain(fd: number, deadline: number): Promise<Buffer | undefined> {
@@ -56,7 +36,7 @@ async function drain(fd: number, deadline: number): Promise<Buffer | undefined> 
 export async function tryFastStart(runtimeRoot: string, id: string, timeoutMs = 10_000): Promise<FastStartResult> {
   const dir = join(runtimeRoot, id);
   const fifo = join(dir, "exec.fifo");
-  const init = initOf(dir);
+  const init = readState(dir);
   if (!init) return "unsupported";
   try {
     if (!lstatSync(fifo).isFIFO()) return "unsupported";
@@ -78,8 +58,8 @@ export async function tryFastStart(runtimeRoot: string, id: string, timeoutMs = 
       return "started";
     }
     // No writer: init has not reached the fifo yet, or it is gone.
-    const ticks = liveStartTicks(init.pid);
-    if (ticks === undefined || (init.start !== undefined && ticks !== init.start)) return "dead";
+    const st = procStat(init.pid);
+    if (!st || st.state === "Z" || st.state === "X" || (init.start !== undefined && st.startTicks !== init.start)) return "dead";
     if (!existsSync(fifo)) return "unsupported";
     if (Date.now() > deadline) throw new Error("timed out waiting for the container's init to start");
     await sleep(1);
