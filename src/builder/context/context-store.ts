@@ -67,6 +67,13 @@ export interface ContextStoreOptions {
 
 const MAX_PENDING = 256;
 
+/** Gives a made file or directory the entry's owner, mode and mtime. */
+function applyMetadata(p: string, e: ManifestEntry): void {
+  chownSync(p, e.uid, e.gid);
+  chmodSync(p, e.mode);
+  utimesSync(p, e.mtime, e.mtime);
+}
+
 function variantName(e: ManifestEntry): string {
   return `${e.mode.toString(8)}-${e.uid}-${e.gid}-${e.mtime}`;
 }
@@ -172,6 +179,7 @@ export class ContextStore {
       if (entry.type !== "file") throw new InvalidArgumentError(`build context: unexpected ${entry.type} entry ${JSON.stringify(hex)} in an incremental context`);
       if (!p.missing.has(hex) || got.has(hex)) throw new InvalidArgumentError(`build context: unexpected file ${JSON.stringify(hex)} in an incremental context`);
       if (entry.size !== p.digests.get(hex)) throw new InvalidArgumentError(`build context: file sha256:${hex} has size ${entry.size}, the manifest says ${p.digests.get(hex)}`);
+      const e = first.get(hex) as ManifestEntry;
       const tmp = path.join(this.tmp, `in-${randomBytes(8).toString("hex")}`);
       const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       const h = createHash("sha256");
@@ -184,7 +192,6 @@ export class ContextStore {
         }
         const actual = h.digest("hex");
         if (actual !== hex) throw new InvalidArgumentError(`build context: content of ${hex} does not match its digest (got sha256:${actual})`);
-        const e = first.get(hex) as ManifestEntry;
         fchownSync(fd, e.uid, e.gid);
         fchmodSync(fd, e.mode);
         futimesSync(fd, e.mtime, e.mtime);
@@ -193,7 +200,6 @@ export class ContextStore {
         closeSync(fd);
         if (!ok) rmSync(tmp, { force: true });
       }
-      const e = first.get(hex) as ManifestEntry;
       mkdirSync(this.objectDir(hex), { recursive: true, mode: 0o700 });
       renameSync(tmp, path.join(this.objectDir(hex), variantName(e)));
       if (this.bytes >= 0) this.bytes += entry.size;
@@ -223,9 +229,7 @@ export class ContextStore {
     if (from === undefined) throw new InvalidArgumentError(`build context: sha256:${hex} is no longer in berthd's context store; build again`);
     const tmp = path.join(this.tmp, `v-${randomBytes(8).toString("hex")}`);
     copyFileSync(path.join(dir, from), tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-    chownSync(tmp, e.uid, e.gid);
-    chmodSync(tmp, e.mode);
-    utimesSync(tmp, e.mtime, e.mtime);
+    applyMetadata(tmp, e);
     renameSync(tmp, want);
     if (this.bytes >= 0) this.bytes += e.size ?? 0;
     return want;
@@ -259,9 +263,7 @@ export class ContextStore {
         } catch (err) {
           if (!["EXDEV", "EMLINK", "EPERM"].includes(errnoCode(err) ?? "")) throw err;
           copyFileSync(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-          chownSync(dst, e.uid, e.gid);
-          chmodSync(dst, e.mode);
-          utimesSync(dst, e.mtime, e.mtime);
+          applyMetadata(dst, e);
         }
         onFile?.(dst, Buffer.from(e.digest as string, "hex"));
       }
@@ -269,10 +271,7 @@ export class ContextStore {
     // deepest first, so setting a directory's mtime comes after its contents were made
     for (let i = dirs.length - 1; i >= 0; i--) {
       const e = dirs[i] as ManifestEntry;
-      const dst = path.join(destDir, e.path);
-      chownSync(dst, e.uid, e.gid);
-      chmodSync(dst, e.mode);
-      utimesSync(dst, e.mtime, e.mtime);
+      applyMetadata(path.join(destDir, e.path), e);
     }
   }
 
@@ -335,8 +334,7 @@ export class ContextStore {
   /** Drops the least recently used unpinned objects until the store holds at most maxBytes. */
   enforceLimit(): void {
     this.init();
-    if (this.bytes < 0) this.usage();
-    if (this.bytes <= this.maxBytes) return;
+    if (this.bytes >= 0 && this.bytes <= this.maxBytes) return;
     const all = this.list().sort((a, b) => a.used - b.used);
     let total = all.reduce((n, o) => n + o.bytes, 0);
     for (const o of all) {
