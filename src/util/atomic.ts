@@ -12,10 +12,15 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** A fresh temp name beside `file` (same directory, so a rename onto it is atomic). */
+function tempBeside(file: string): string {
+  return path.join(path.dirname(file), `.tmp-${path.basename(file)}-${randomBytes(6).toString("hex")}`);
+}
+
 /** Write a file atomically: temp file in the same directory, fsync, rename, fsync the directory. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.tmp-${path.basename(file)}-${randomBytes(6).toString("hex")}`);
+  const tmp = tempBeside(file);
   const fh = await fsp.open(tmp, "wx", mode);
   try {
     await fh.writeFile(data);
@@ -41,7 +46,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
  * remade whenever they are needed, such as a container's runtime bundle.
  */
 export async function writeFileReplace(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.tmp-${path.basename(file)}-${randomBytes(6).toString("hex")}`);
+  const tmp = tempBeside(file);
   try {
     await fsp.writeFile(tmp, data, { mode, flag: "wx" });
     await fsp.rename(tmp, file);
