@@ -9,6 +9,8 @@ export {
   encodeEntryHeaders,
   packTar,
   tarChunks,
+  writeTar,
+  type TarSink,
   type TarSource,
   type TarWriteEntry,
 } from "./tar-writer.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { BLOCK, TYPE, encodeHeader } from "./tar-format.js";
 import { walkTar, type TarEntry } from "./tar-reader.js";
-import { tarChunks, type TarWriteEntry } from "./tar-writer.js";
+import { tarChunks, writeTar, type TarWriteEntry } from "./tar-writer.js";
 
 async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -192,4 +192,44 @@ test("unsupported entry types are refused clearly unless a handler skips them", 
   const skipped: string[] = [];
   for await (const e of walkTar(chunked(tar), { onUnsupported: (f, n) => skipped.push(f + n) })) names.push(e.name);
   assert.deepEqual([names, skipped], [["ok/"], ["Ssparse"]]);
+});
+
+test("writeTar gives tarChunks' bytes; a chunk stays intact until the sink's next call; a short file is an error", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-writetar-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const big = Buffer.alloc(3.5 * 1024 * 1024 + 17);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i); // every 1 MiB piece differs
+  writeFileSync(join(dir, "big"), big);
+  writeFileSync(join(dir, "small"), "abc");
+  const entries = (): TarWriteEntry[] => [
+    { name: "d", type: "dir", mtime: 1700000000 },
+    { name: "d/big", type: "file", size: big.length, source: { file: join(dir, "big") }, mode: 0o600 },
+    { name: "d/mem", type: "file", source: Buffer.from("in memory") },
+    { name: "d/stream", type: "file", size: 3, source: chunked(Buffer.from("xyz"), 1) },
+    { name: "d/small", type: "file", size: 3, source: { file: join(dir, "small") }, xattrs: { "user.a": Buffer.from("1") } },
+    { name: "d/l", type: "symlink", linkname: "small" },
+  ];
+  const want = await pack(entries());
+  // The sink copies each chunk only when the next one arrives: what writeTar may reuse by then must
+  // still hold what it gave.
+  const parts: Buffer[] = [];
+  let held: Uint8Array | undefined;
+  let heldCopy: Buffer | undefined;
+  const sink = async (c: Uint8Array): Promise<void> => {
+    if (held && heldCopy) {
+      assert.ok(Buffer.from(held).equals(heldCopy), "a chunk changed before the next call");
+      parts.push(heldCopy);
+    }
+    held = c;
+    heldCopy = Buffer.from(c);
+    await new Promise((r) => setImmediate(r));
+  };
+  await writeTar(entries(), sink);
+  if (heldCopy) parts.push(heldCopy);
+  assert.ok(Buffer.concat(parts).equals(want), "same bytes as tarChunks");
+  const short: TarWriteEntry[] = [{ name: "s", type: "file", size: 10, source: { file: join(dir, "small") } }];
+  await assert.rejects(writeTar(short, async () => undefined), /"s": source gave 3 bytes, expected 10/);
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(writeTar(entries(), async () => undefined, ac.signal), { name: "AbortError" });
 });

@@ -3,7 +3,7 @@
  * record order, no pids or wall-clock times in pax header names). Long or non-ASCII names, big
  * numbers, fractional mtimes and xattrs go into a pax header before the entry.
  */
-import { constants } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { InvalidArgumentError } from "../errdefs/index.js";
@@ -131,35 +131,58 @@ export function encodeEntryHeaders(e: TarWriteEntry): Buffer {
   return Buffer.concat([paxHeader, data, Buffer.alloc(padding(data.length)), header]);
 }
 
-async function* sourceChunks(src: TarSource | undefined): AsyncGenerator<Uint8Array> {
+/** File bodies are read in pieces of at most this many bytes. */
+const READ_PIECE = 1 << 20;
+
+/**
+ * The first `size` bytes of a file (fewer if it is shorter), read in pieces of up to 1 MiB with the next
+ * read already in flight while the consumer handles the current piece. Every piece is a fresh buffer.
+ */
+async function* fileChunks(file: string | Buffer, size: number): AsyncGenerator<Uint8Array> {
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let left = size;
+  const read = (): Promise<{ bytesRead: number; buffer: Buffer }> => {
+    const n = Math.min(READ_PIECE, left);
+    return fh.read(Buffer.allocUnsafe(n), 0, n, null);
+  };
+  let next: Promise<{ bytesRead: number; buffer: Buffer }> | undefined = left > 0 ? read() : undefined;
+  try {
+    while (next) {
+      const { bytesRead, buffer } = await next;
+      next = undefined;
+      if (bytesRead === 0) return;
+      left -= bytesRead;
+      if (left > 0) next = read();
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    // a read still in flight must finish before the file is closed
+    if (next) await next.catch(() => undefined);
+    await fh.close();
+  }
+}
+
+async function* sourceChunks(src: TarSource | undefined, size: number): AsyncGenerator<Uint8Array> {
   if (src === undefined) return;
   if (src instanceof Uint8Array) {
     yield src;
     return;
   }
   if ("file" in src) {
-    const fh = await open(src.file, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      for (;;) {
-        const buf = Buffer.allocUnsafe(256 * 1024);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) return;
-        yield buf.subarray(0, bytesRead);
-      }
-    } finally {
-      await fh.close();
-    }
+    yield* fileChunks(src.file, size);
+    return;
   }
   yield* src;
 }
 
-/** Header, body and padding of one entry. Throws when the source's length differs from size. */
-export async function* encodeEntry(e: TarWriteEntry): AsyncGenerator<Buffer> {
-  yield encodeEntryHeaders(e);
-  if (e.type !== "file") return;
-  const size = entrySize(e);
+function checkBodySize(e: TarWriteEntry, written: number, size: number): void {
+  if (written !== size) throw new InvalidArgumentError(`tar: ${JSON.stringify(String(e.name))}: source gave ${written} bytes, expected ${size}`);
+}
+
+/** The body and padding of a file entry of `size` bytes. Throws when the source's length differs. */
+async function* encodeBody(e: TarWriteEntry, size: number): AsyncGenerator<Buffer> {
   let written = 0;
-  const it = sourceChunks(e.source)[Symbol.asyncIterator]();
+  const it = sourceChunks(e.source, size)[Symbol.asyncIterator]();
   try {
     while (written < size) {
       const r = await it.next();
@@ -172,11 +195,16 @@ export async function* encodeEntry(e: TarWriteEntry): AsyncGenerator<Buffer> {
   } finally {
     await it.return?.(undefined);
   }
-  if (written !== size) {
-    throw new InvalidArgumentError(`tar: ${JSON.stringify(String(e.name))}: source gave ${written} bytes, expected ${size}`);
-  }
+  checkBodySize(e, written, size);
   const pad = padding(size);
   if (pad > 0) yield Buffer.alloc(pad);
+}
+
+/** Header, body and padding of one entry. Throws when the source's length differs from size. */
+export async function* encodeEntry(e: TarWriteEntry): AsyncGenerator<Buffer> {
+  yield encodeEntryHeaders(e);
+  if (e.type !== "file") return;
+  yield* encodeBody(e, entrySize(e));
 }
 
 /** The end-of-archive marker (two zero blocks). */
@@ -188,7 +216,58 @@ export async function* tarChunks(entries: Iterable<TarWriteEntry> | AsyncIterabl
   yield END_OF_ARCHIVE;
 }
 
-/** A Readable tar stream from entries. */
+/**
+ * Where writeTar puts a tar's bytes. The chunk given to one call may be changed again once the sink's
+ * next call has resolved, not before: a sink may keep one write in flight (ContentWriter.write, owned).
+ */
+export type TarSink = (chunk: Uint8Array) => Promise<void>;
+
+/**
+ * Writes the tar of entries to sink: the same bytes packTar gives, without a stream in between. File bodies
+ * go through two 1 MiB buffers used in turn (see TarSink), so a big tree costs no garbage and no GC, and are
+ * read synchronously: for files just written (a build step's), a read from the page cache costs less than
+ * the thread pool's round trip, and the sink's writes in flight still let other work in between pieces.
+ */
+export async function writeTar(entries: Iterable<TarWriteEntry> | AsyncIterable<TarWriteEntry>, sink: TarSink, signal?: AbortSignal): Promise<void> {
+  const bufs = [Buffer.allocUnsafe(READ_PIECE), Buffer.allocUnsafe(READ_PIECE)];
+  let turn = 0;
+  for await (const e of entries) {
+    signal?.throwIfAborted();
+    await sink(encodeEntryHeaders(e));
+    if (e.type !== "file") continue;
+    const size = entrySize(e);
+    const src = e.source;
+    if (src === undefined || src instanceof Uint8Array || !("file" in src)) {
+      // not a file on disk: the generic path (its chunks are the source's own)
+      for await (const c of encodeBody(e, size)) await sink(c);
+      continue;
+    }
+    const fd = openSync(src.file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    let written = 0;
+    try {
+      while (written < size) {
+        const buf = bufs[turn] as Buffer;
+        turn ^= 1;
+        const bytesRead = readSync(fd, buf, 0, Math.min(buf.length, size - written), null);
+        if (bytesRead === 0) break;
+        written += bytesRead;
+        await sink(buf.subarray(0, bytesRead));
+      }
+    } finally {
+      closeSync(fd);
+    }
+    checkBodySize(e, written, size);
+    const pad = padding(size);
+    if (pad > 0) await sink(Buffer.alloc(pad));
+  }
+  await sink(END_OF_ARCHIVE);
+}
+
+/**
+ * A Readable tar stream from entries. Headers, padding and the bodies of `{ file }` sources come in
+ * buffers of their own that nothing changes afterwards, so a consumer of a tar of files only (packDir)
+ * may keep its chunks or hand them to ContentWriter.write as owned.
+ */
 export function packTar(entries: Iterable<TarWriteEntry> | AsyncIterable<TarWriteEntry>): Readable {
   return Readable.from(tarChunks(entries), { objectMode: false });
 }

@@ -7,11 +7,12 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { InvalidArgumentError, NotFoundError, NotImplementedError, messageOf } from "../errdefs/index.js";
-import { mountTemp, openLayer, overlayUpperDir, upperDirTar } from "../containers/container-fs-access.js";
+import { mountTemp, openLayer, overlayUpperDir, writeUpperDirTar } from "../containers/container-fs-access.js";
 import { resolveInRoot } from "../containers/fs/index.js";
 import { resolveUser } from "../containers/index.js";
 import type { AddInstruction, CopyInstruction } from "../dockerfile/index.js";
 import type { ContainerConfig } from "../oci/index.js";
+import { VOLATILE_LABEL } from "../snapshots/index.js";
 import { resolveSources, contentChecksum } from "./context/copy-sources.js";
 import { copyInto } from "./context/copy-into.js";
 import { downloadUrl, isHttpSource } from "./context/fetch-url.js";
@@ -196,12 +197,16 @@ export async function commitSnapshotStep(b: BuildContextState, st: StageState, c
   const lease = b.deps.images.leases.create({ op: "build-step" });
   b.deps.images.leases.add(lease, "snapshot", snKey);
   try {
-    const mounts = await sn.prepare(snKey, parentChain);
+    // volatile: the step's layer blob is its durable copy, so unmounting need not sync the file system
+    const mounts = await sn.prepare(snKey, parentChain, { labels: { [VOLATILE_LABEL]: "true" } });
     const t = await mountTemp(mounts);
     let unmounted = false;
+    const t0 = performance.now();
+    let copied = 0;
     try {
       await mutate(t.root);
     } finally {
+      copied = performance.now();
       await t.release().then(
         () => (unmounted = true),
         (e: unknown) => b.deps.log.warn("unmounting a build snapshot failed", { err: messageOf(e) }),
@@ -212,9 +217,14 @@ export async function commitSnapshotStep(b: BuildContextState, st: StageState, c
     // init layer was ever mounted here, so what the step wrote under /etc/hosts and the like is kept, as
     // BuildKit keeps it.
     const upper = unmounted ? await overlayUpperDir(sn, snKey) : undefined;
+    const released = performance.now();
     if (upper) {
-      const id = await writeImage(b.deps.images, { ...base, snapshot: { key: snKey, tar: upperDirTar(upper) } });
-      b.deps.log.debug("build step's layer committed in place", { step: base.createdBy, image: id });
+      const id = await writeImage(b.deps.images, { ...base, snapshot: { key: snKey, tar: (sink) => writeUpperDirTar(upper, sink, b.signal) } });
+      b.deps.log.debug("build step's layer committed in place", {
+        step: base.createdBy,
+        image: id,
+        ms: `copy=${Math.round(copied - t0)} unmount=${Math.round(released - copied)} commit=${Math.round(performance.now() - released)}`,
+      });
       return id;
     }
     const layer = await openLayer(sn, snKey, snKey, { keepInitPaths: true });

@@ -17,7 +17,7 @@ export interface WriteImageOptions {
   parentId: string | undefined;
   layer?: Readable;
   /** Instead of `layer`: an active overlay snapshot holding exactly what its tar says (commitSnapshotLayer). */
-  snapshot?: { key: string; tar: Readable };
+  snapshot?: { key: string; tar: (sink: (chunk: Uint8Array) => Promise<void>) => Promise<void> };
   config: ContainerConfig;
   containerConfig: ContainerConfig;
   createdBy: string;
@@ -59,7 +59,7 @@ export async function writeImage(images: ImageService, o: WriteImageOptions): Pr
       const lease = core.leases.create({ op: "build" });
       try {
         const layer = o.snapshot
-          ? await commitSnapshotLayer(core, lease, { key: o.snapshot.key, stream: o.snapshot.tar, parentDiffIds, ...(o.signal ? { signal: o.signal } : {}) })
+          ? await commitSnapshotLayer(core, lease, { key: o.snapshot.key, tar: o.snapshot.tar, parentDiffIds, ...(o.signal ? { signal: o.signal } : {}) })
           : o.layer
             ? await ingestLayer(core, lease, {
                 stream: o.layer,

@@ -61,7 +61,7 @@ async function runContainer(b: BuildContextState, o: RunStepOptions, ctx: { apiV
       HostConfig: { NetworkMode: b.networkMode || "default", ...(prepared && prepared.mounts.length > 0 ? { Mounts: prepared.mounts } : {}) },
     },
     // like BuildKit, a RUN writes into VOLUME paths as into any other (the legacy builder lost those writes)
-    { imageVolumes: false },
+    { imageVolumes: false, volatileRootfs: true },
     ctx,
   );
   const id = created.Id;

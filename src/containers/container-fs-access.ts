@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import type { ContainerChange, HostConfig } from "../api/types/containers.js";
-import { packDir } from "../archive/index.js";
+import { dirEntries, packDir, writeTar, type TarSink } from "../archive/index.js";
 import { mountAll, unmountRecursive } from "../mount/index.js";
 import type { ContainerConfig } from "../oci/index.js";
 import { NotImplementedError } from "../errdefs/index.js";
@@ -137,6 +137,11 @@ export async function overlayUpperDir(sn: Snapshotter, key: string): Promise<str
 /** The layer tar of an upper dir as it is, init paths included (a build step's snapshot has no init layer). */
 export function upperDirTar(upperDir: string): Readable {
   return packDir(upperDir, { overlayWhiteouts: true });
+}
+
+/** upperDirTar's bytes, written to sink (writeTar: no stream, no garbage per chunk). */
+export function writeUpperDirTar(upperDir: string, sink: TarSink, signal?: AbortSignal): Promise<void> {
+  return writeTar(dirEntries(upperDir, { overlayWhiteouts: true, ...(signal ? { signal } : {}) }), sink, signal);
 }
 
 /** A container's own layer: its changes and their layer tar (for commit). release() drops what opening made. */

@@ -35,7 +35,7 @@ import type { ImageService } from "../images/index.js";
 import { isMounted, mountAll, unmountRecursive } from "../mount/index.js";
 import { parseFamiliarNamed } from "./image-ref.js";
 import { buildSpec, parseSignal, readLog, readOomKilled, type ContainerRuntime, type LogEntry } from "../runtime/index.js";
-import type { Snapshotter } from "../snapshots/index.js";
+import { VOLATILE_LABEL, type Snapshotter } from "../snapshots/index.js";
 import type { StateDb } from "../state/index.js";
 import type { Logger } from "../util/log.js";
 import { ContainerStore, emptyRunState, type ContainerRecord } from "./container-store.js";
@@ -226,10 +226,16 @@ export class ContainerService {
   // ---- create -------------------------------------------------------------------------------------
 
   /**
-   * `opts.imageVolumes: false` (the builder's RUN steps only; not reachable through the API): the image's
-   * VOLUMEs get no anonymous volumes, so what the step writes there lands in its layer, as BuildKit does.
+   * Two options for the builder's RUN steps only (not reachable through the API). `imageVolumes: false`: the
+   * image's VOLUMEs get no anonymous volumes, so what the step writes there lands in its layer, as BuildKit
+   * does. `volatileRootfs`: the root file system's snapshot is VOLATILE_LABEL (the step's layer blob is
+   * the durable copy of what it writes).
    */
-  async create(body: ContainerCreateRequest, opts: { name?: string; platform?: string; imageVolumes?: false }, _ctx: RequestContext): Promise<ContainerCreateResponse> {
+  async create(
+    body: ContainerCreateRequest,
+    opts: { name?: string; platform?: string; imageVolumes?: false; volatileRootfs?: true },
+    _ctx: RequestContext,
+  ): Promise<ContainerCreateResponse> {
     if (typeof body !== "object" || body === null) throw new InvalidArgumentError("config cannot be empty in order to create a container");
     if (!body.Image) throw new InvalidArgumentError("No command specified");
     const hc: HostConfig = { ...(body.HostConfig ?? {}) };
@@ -279,7 +285,7 @@ export class ContainerService {
     if (holder !== undefined) throw new ConflictError(nameInUseMessage(name, holder));
     const b = this.bundleDir(id);
     try {
-      await this.o.snapshotter.prepare(id, img.topChainId, { labels: { "berth.container": id } });
+      await this.o.snapshotter.prepare(id, img.topChainId, { labels: { "berth.container": id, ...(opts.volatileRootfs ? { [VOLATILE_LABEL]: "true" } : {}) } });
       mkdirSync(path.join(b, "rootfs"), { recursive: true, mode: 0o711 });
       const p = this.paths(id);
       writeFileSync(p.hostnamePath, `${config.Hostname}\n`);

@@ -25,8 +25,12 @@ export interface Provider {
 }
 
 export interface ContentWriter {
-  /** Append bytes. Resolves when written (backpressure). */
-  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Append bytes. Resolves when written (backpressure), so the caller may reuse its buffer. With
+   * `{ owned: true }` the caller hands the buffer over and never changes it again: the write may still be
+   * in flight when this resolves (one at a time), so reading the next chunk overlaps with writing this one.
+   */
+  write(chunk: Uint8Array, opts?: { owned?: boolean }): Promise<void>;
   /** Bytes written so far. */
   readonly size: number;
   /** Digest of the bytes written so far. Valid only once, right before commit. */

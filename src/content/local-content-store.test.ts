@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
@@ -80,4 +80,30 @@ test("local: a 128 MiB stream of 64 KiB chunks is written in large writes", asyn
   assert.equal(info.size, 128 << 20);
   t.diagnostic(`128 MiB in ${secs.toFixed(2)} s (${(128 / secs).toFixed(0)} MiB/s)`);
   assert.ok(secs < 20, `took ${secs} s`);
+});
+
+test("local: owned writes (one in flight) and staged writes interleave into the right bytes and digest", async (t) => {
+  const root = tempRoot();
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const cs = new LocalContentStore(root);
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < 40; i++) {
+    // big owned pieces (past the 4 MiB writeback step in total), small ones staged in between
+    const b = Buffer.alloc(i % 3 === 0 ? 100 : 300_000 + i, i);
+    pieces.push(b);
+  }
+  const w = await cs.writer();
+  for (const [i, b] of pieces.entries()) await w.write(b, { owned: i % 2 === 0 });
+  const info = await w.commit();
+  const all = Buffer.concat(pieces);
+  assert.equal(info.digest, digestOf(all));
+  assert.equal(info.size, all.length);
+  assert.ok(readFileSync(cs.blobPath(info.digest)).equals(all));
+  // a failed owned write surfaces at the next call, and nothing becomes visible
+  const w2 = await cs.writer();
+  await w2.write(Buffer.alloc(100_000, 1), { owned: true });
+  await (w2 as unknown as { fh: { close(): Promise<void> } }).fh.close();
+  await assert.rejects(w2.write(Buffer.alloc(100_000, 2), { owned: true }).then(() => w2.commit()));
+  await w2.abort();
+  assert.deepEqual(readdirSync(path.join(root, "ingest")), []);
 });

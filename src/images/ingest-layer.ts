@@ -20,19 +20,19 @@ export const EMPTY_TAR_DIGEST = "sha256:5f70bf18a086007016e948b04aed3b82103a36be
  * tar) says: the tar is stored as a content blob (its digest is the diffID) and, unless it is the empty
  * tar, the snapshot is committed under the chain ID; when that chain ID is committed already (the same
  * layer), the caller's removal of `key` drops the duplicate. Saves writing every file a second time.
+ * `tar` writes the layer tar to the sink it is given, under TarSink's rule: a chunk may change again once
+ * the next call has resolved (the content writer keeps one write in flight).
  */
 export async function commitSnapshotLayer(
   core: ImageCore,
   lease: string,
-  o: { key: string; stream: AsyncIterable<Uint8Array>; parentDiffIds: readonly string[]; signal?: AbortSignal },
+  o: { key: string; tar: (sink: (chunk: Uint8Array) => Promise<void>) => Promise<void>; parentDiffIds: readonly string[]; signal?: AbortSignal },
 ): Promise<LayerRecord> {
   const writer = await core.content.writer();
   let info: { digest: string; size: number };
   try {
-    for await (const c of o.stream) {
-      o.signal?.throwIfAborted();
-      await writer.write(c);
-    }
+    await o.tar((c) => writer.write(c, { owned: true }));
+    o.signal?.throwIfAborted();
     info = await writer.commit();
   } catch (err) {
     await writer.abort().catch(() => undefined);

@@ -496,6 +496,20 @@ Napi::Value Umount2Async(const Napi::CallbackInfo& info) {
   });
 }
 
+// sync_file_range(SYNC_FILE_RANGE_WRITE) on the thread pool: starts writing back a range of a file being
+// written, so that its fsync at the end has little left to wait for.
+Napi::Value StartWriteback(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+    throw Napi::TypeError::New(env, "startWriteback(fd, offset, length)");
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  off64_t offset = info[1].As<Napi::Number>().Int64Value();
+  off64_t length = info[2].As<Napi::Number>().Int64Value();
+  return Queue(env, [fd, offset, length]() {
+    if (sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE) != 0) throw NetFailure{errno, "sync_file_range", "sync_file_range"};
+  });
+}
+
 Napi::Value NetnsCreate(const Napi::CallbackInfo& info) {
   std::string file = StrArg(info, 0, "file");
   bool loUp = info.Length() > 1 && info[1].ToBoolean().Value();
@@ -612,6 +626,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
   exports.Set("umount2Async", Napi::Function::New(env, Umount2Async, "umount2Async"));
+  exports.Set("startWriteback", Napi::Function::New(env, StartWriteback, "startWriteback"));
   exports.Set("netnsCreate", Napi::Function::New(env, NetnsCreate, "netnsCreate"));
   exports.Set("vethPlug", Napi::Function::New(env, VethPlug, "vethPlug"));
   exports.Set("linkDelete", Napi::Function::New(env, LinkDelete, "linkDelete"));

@@ -80,6 +80,16 @@ export async function umount2Async(target: string, flags = 0): Promise<void> {
 }
 
 /**
+ * Starts writing back bytes [offset, offset+length) of fd (sync_file_range with SYNC_FILE_RANGE_WRITE, on
+ * libuv's thread pool) without waiting for them to reach the disk: the fsync that follows has less to
+ * wait for. A hint: does nothing with an addon built before this existed.
+ */
+export async function startWriteback(fd: number, offset: number, length: number): Promise<void> {
+  const b = native() as NativeBinding & { startWriteback?: (fd: number, offset: number, length: number) => Promise<void> };
+  if (b.startWriteback) await b.startWriteback(fd, offset, length);
+}
+
+/**
  * V8's full low-memory collection, then malloc_trim(0): memory an idle process can give back. Returns
  * false (doing nothing) with an addon built before this existed; throws when the addon does not load.
  */

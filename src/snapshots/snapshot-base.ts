@@ -4,7 +4,7 @@ import { ConflictError, errnoCode } from "../errdefs/index.js";
 import type { StateDb } from "../state/index.js";
 import { fsyncDir } from "../util/index.js";
 import { SnapshotRows, infoOf, type SnapshotRow } from "./snapshot-rows.js";
-import type { ApplyTarget, Mount, SnapshotInfo, SnapshotKind, Snapshotter, Usage } from "./snapshotter.js";
+import { VOLATILE_LABEL, type ApplyTarget, type Mount, type SnapshotInfo, type SnapshotKind, type Snapshotter, type Usage } from "./snapshotter.js";
 import { dirUsage } from "./usage.js";
 
 export interface SnapshotterOptions {
@@ -116,7 +116,9 @@ export abstract class SnapshotBase implements Snapshotter {
       const r = this.rows.must(key);
       if (r.kind !== "active") throw new ConflictError(`snapshot ${key} is not active`);
       if (this.rows.get(name)) throw new ConflictError(`snapshot ${name} already exists`);
-      this.rows.commit(name, key, { ...(JSON.parse(r.labels) as Record<string, string>), ...opts?.labels });
+      // volatile describes how an active snapshot is mounted; a committed one is only ever a lower layer
+      const { [VOLATILE_LABEL]: _volatile, ...labels } = JSON.parse(r.labels) as Record<string, string>;
+      this.rows.commit(name, key, { ...labels, ...opts?.labels });
     });
   }
 

@@ -29,6 +29,14 @@ export interface Mount {
 
 export type SnapshotKind = "committed" | "active" | "view";
 
+/**
+ * Label of an active snapshot whose files need not survive an OS crash, because what matters of them is
+ * kept durably elsewhere (a build step's: its layer blob, fsynced; the snapshot is committed under the
+ * blob's chain ID or removed). overlayfs mounts it `volatile`: unmounting it does not sync the whole
+ * upper file system. Only for snapshots nobody else depends on before that durable copy exists.
+ */
+export const VOLATILE_LABEL = "berth.volatile";
+
 export interface SnapshotInfo {
   key: string;
   parent?: string;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { MAX_MOUNT_DATA, mountAll, unmountRecursive } from "../../src/mount/index.js";
-import { OverlaySnapshotter } from "../../src/snapshots/index.js";
+import { OverlaySnapshotter, VOLATILE_LABEL } from "../../src/snapshots/index.js";
 import { layer, snapshotterSuite } from "../../src/snapshots/testsuite.js";
 import { StateDb } from "../../src/state/index.js";
 
@@ -82,4 +82,24 @@ test("overlayfs: layout (fs, work, link, l/<id>), diffDir, and link cleanup on r
   symlinkSync("../777/fs", path.join(root, "l", "YYYYYYYYYYYYYYYYYYYYYYYYYY"));
   await sn.sweep();
   assert.deepEqual(readdirSync(path.join(root, "l")), [id1]);
+});
+
+test("overlayfs: a volatile snapshot mounts with volatile, mounts again after that, and commits without the label", async (t) => {
+  const { root, state, mnt } = env(t);
+  const sn = new OverlaySnapshotter({ root, state });
+  await layer(sn, "L1", undefined, { a: "1" });
+  const mounts = await sn.prepare("step", "L1", { labels: { [VOLATILE_LABEL]: "true", keep: "me" } });
+  assert.ok(mounts[0]?.options.includes("volatile"), mounts[0]?.options.join());
+  assert.ok(!(await sn.prepare("plain", "L1")).some((m) => m.options.includes("volatile")));
+  await mountAll(mounts, mnt);
+  writeFileSync(path.join(mnt, "b"), "2");
+  await unmountRecursive(mnt);
+  // the kernel leaves work/work/incompat/volatile behind; mounting again must still work
+  await mountAll(await sn.mounts("step"), mnt);
+  assert.equal(readFileSync(path.join(mnt, "b"), "utf8"), "2");
+  assert.equal(readFileSync(path.join(mnt, "a"), "utf8"), "1");
+  await unmountRecursive(mnt);
+  await sn.commit("L2", "step");
+  assert.deepEqual((await sn.stat("L2")).labels, { keep: "me" });
+  assert.deepEqual(readdirSync(await sn.diffDir("L2")), ["b"]);
 });
