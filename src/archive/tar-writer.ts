@@ -7,6 +7,7 @@ import { closeSync, constants, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { InvalidArgumentError } from "../errdefs/index.js";
+import { bufferPool } from "../util/buffer-pool.js";
 import { XATTR_PREFIX, encodePax, type PaxRecords } from "./pax.js";
 import { BLOCK, TYPE, encodeHeader, fitsOctal, padding, type EntryType } from "./tar-format.js";
 
@@ -133,6 +134,8 @@ export function encodeEntryHeaders(e: TarWriteEntry): Buffer {
 
 /** File bodies are read in pieces of at most this many bytes. */
 const READ_PIECE = 1 << 20;
+/** writeTar's pairs of body buffers. */
+const readPieces = bufferPool(READ_PIECE, 4);
 
 /**
  * The first `size` bytes of a file (fewer if it is shorter), read in pieces of up to 1 MiB with the next
@@ -224,12 +227,18 @@ export type TarSink = (chunk: Uint8Array) => Promise<void>;
 
 /**
  * Writes the tar of entries to sink: the same bytes packTar gives, without a stream in between. File bodies
- * go through two 1 MiB buffers used in turn (see TarSink), so a big tree costs no garbage and no GC, and are
+ * go through two 1 MiB buffers used in turn (see TarSink; pooled), so a big tree costs no garbage and no GC, and are
  * read synchronously: for files just written (a build step's), a read from the page cache costs less than
  * the thread pool's round trip, and the sink's writes in flight still let other work in between pieces.
  */
 export async function writeTar(entries: Iterable<TarWriteEntry> | AsyncIterable<TarWriteEntry>, sink: TarSink, signal?: AbortSignal): Promise<void> {
-  const bufs = [Buffer.allocUnsafe(READ_PIECE), Buffer.allocUnsafe(READ_PIECE)];
+  const bufs = [readPieces.take(), readPieces.take()];
+  await writeEntries(entries, sink, bufs, signal);
+  // sink(END_OF_ARCHIVE) has resolved: no write in flight still reads them (on an error one might)
+  for (const b of bufs) readPieces.give(b);
+}
+
+async function writeEntries(entries: Iterable<TarWriteEntry> | AsyncIterable<TarWriteEntry>, sink: TarSink, bufs: Buffer[], signal?: AbortSignal): Promise<void> {
   let turn = 0;
   for await (const e of entries) {
     signal?.throwIfAborted();

@@ -56,23 +56,31 @@ export class BuildCache {
       | undefined;
     if (!r) return undefined;
     if (!this.imageExists(r.image_id)) {
-      this.state.db.prepare("DELETE FROM build_cache WHERE parent = ? AND cache_key = ?").run(parent, key);
+      this.state.txRelaxed(() => this.state.db.prepare("DELETE FROM build_cache WHERE parent = ? AND cache_key = ?").run(parent, key));
       return undefined;
     }
-    // Each write is a synced transaction (milliseconds); last-used time only needs minute precision
-    // for `builder prune --filter until=`, so a hit within the last minute leaves the row alone.
+    // last-used time only needs minute precision for `builder prune --filter until=`, so a hit within the
+    // last minute leaves the row alone
     const now = Date.now();
     if (!(now - Date.parse(r.last_used) < LAST_USED_PRECISION_MS)) {
-      this.state.db.prepare("UPDATE build_cache SET last_used = ? WHERE parent = ? AND cache_key = ?").run(isoTime(now), parent, key);
+      this.state.txRelaxed(() =>
+        this.state.db.prepare("UPDATE build_cache SET last_used = ? WHERE parent = ? AND cache_key = ?").run(isoTime(now), parent, key),
+      );
     }
     return r.image_id;
   }
 
+  /**
+   * Committed without an fsync of its own (txRelaxed): the cache only saves work, an OS crash may lose the
+   * newest entries, and the build's final tag (a durable commit) makes them durable with it.
+   */
   put(parent: string, key: string, imageId: string, description = ""): void {
     const now = isoTime();
-    this.state.db
-      .prepare("INSERT OR REPLACE INTO build_cache (parent, cache_key, image_id, created, last_used, description) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(parent, key, imageId, now, now, description);
+    this.state.txRelaxed(() =>
+      this.state.db
+        .prepare("INSERT OR REPLACE INTO build_cache (parent, cache_key, image_id, created, last_used, description) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(parent, key, imageId, now, now, description),
+    );
   }
 
   list(): BuildCacheRow[] {

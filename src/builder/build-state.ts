@@ -38,6 +38,8 @@ export interface BuildContextState {
   cacheFrom?: CacheFromStage;
   /** The instruction being run (as written), for cache descriptions. */
   currentStep: string;
+  /** Keeps image `id` from deletion until the build ends (ImageService.pin). */
+  pin(id: string): void;
 }
 
 /**

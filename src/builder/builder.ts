@@ -110,14 +110,19 @@ export class Builder {
       throw new InvalidArgumentError(`"${opts.platform}": only ${this.deps.platform.os}/${this.deps.platform.architecture} images can be built here`);
     }
     const dir = await mkdtemp(path.join(this.deps.tmpRoot, "ctx-"));
+    // every image the build stands on stays pinned until its result is tagged (or the build failed)
+    const unpins: Array<() => void> = [];
     try {
       const dockerfileName = opts.dockerfile || "Dockerfile";
       const { dockerfileText } = await extractContext(context, dir, { dockerfile: dockerfileName });
       const df = parseDockerfile(dockerfileText);
       const out = new BuildOutput(progress, opts.quiet);
       try {
-        const id = await this.run(df, dir, opts, out, ctx);
+        // The steps commit without fsyncs of their own (their blobs are fsynced as always); the tag, or the
+        // flush when there is none, makes all of it durable before the build reports success.
+        const id = await this.deps.state.relaxedWithin(() => this.run(df, dir, opts, out, ctx, unpins));
         for (const t of tags) await this.deps.images.tag(id, t.repo, t.tag, ctx);
+        if (tags.length === 0) this.deps.state.flush();
         out.aux({ ID: id });
         if (opts.quiet) out.always(`${id}\n`);
         out.line(`Successfully built ${shortId(id)}`);
@@ -128,11 +133,19 @@ export class Builder {
         throw e;
       }
     } finally {
+      for (const unpin of unpins) unpin();
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 
-  private async run(df: Dockerfile, contextDir: string, opts: BuildOptions, out: BuildOutput, ctx: { apiVersion: string; signal: AbortSignal }): Promise<string> {
+  private async run(
+    df: Dockerfile,
+    contextDir: string,
+    opts: BuildOptions,
+    out: BuildOutput,
+    ctx: { apiVersion: string; signal: AbortSignal },
+    unpins: Array<() => void>,
+  ): Promise<string> {
     const dockerfileLabel = path.posix.basename(opts.dockerfile || "Dockerfile");
     const args = new BuildArgs(opts.buildArgs);
     const escape = df.escapeToken;
@@ -178,6 +191,7 @@ export class Builder {
         cacheGet: (parent, key) => (opts.noCache ? undefined : this.cache.get(parent ?? "", key)),
         cachePut: (parent, key, id, description) => this.cache.put(parent ?? "", key, id, description ?? b.currentStep),
         currentStep: "",
+        pin: (id) => unpins.push(this.deps.images.pin(id)),
         ...(cacheSources ? { cacheFrom: new CacheFromStage(this.deps.images, cacheSources) } : {}),
       };
       return b;
@@ -295,6 +309,7 @@ export class Builder {
       }
     }
     const rec = id ? this.deps.images.store.get(id) : undefined;
+    if (id) b.pin(id);
     const st = beginStage(id, rec?.config.config, rec?.config.author);
     // like BuildKit, a stage FROM an earlier stage starts with that stage's declared ARGs
     const parentArgs = prev !== undefined && prev < stage.index ? this.stageArgsOf(b).get(prev) : undefined;

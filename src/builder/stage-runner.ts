@@ -62,6 +62,12 @@ export function beginStage(imageId: string | undefined, config: ContainerConfig 
   return { imageId, config: cfg, args: new Map(), author, cmdSet: false };
 }
 
+/** The stage now stands on image `id`: pinned against deletion until the build ends. */
+function useImage(b: BuildContextState, st: StageState, id: string): void {
+  b.pin(id);
+  st.imageId = id;
+}
+
 /**
  * Commits a metadata step: the config changes, no layer; `comment` goes in the history as
  * `/bin/sh -c #(nop)  <comment>`.
@@ -71,12 +77,12 @@ async function commitMeta(b: BuildContextState, st: StageState, comment: string)
   const key = cacheKeyOf({ cc, config: st.config, author: st.author ?? "" });
   const hit = await cachedStep(b, st.imageId, key, { createdBy: (cc.Cmd ?? []).join(" "), config: st.config });
   if (hit) {
-    st.imageId = hit;
+    useImage(b, st, hit);
     return;
   }
   const id = await writeImage(b.deps.images, stepImageOptions(st, cc, b.deps.platform, b.signal));
   b.cachePut(st.imageId, key, id);
-  st.imageId = id;
+  useImage(b, st, id);
 }
 
 /** WORKDIR: the directory is made in the image (0755, owned by the USER like BuildKit) when missing. */
@@ -85,7 +91,7 @@ async function commitWorkdir(b: BuildContextState, st: StageState, wd: string): 
   const key = cacheKeyOf({ cc, config: st.config, author: st.author ?? "" });
   const hit = await cachedStep(b, st.imageId, key, { createdBy: (cc.Cmd ?? []).join(" "), config: st.config });
   if (hit) {
-    st.imageId = hit;
+    useImage(b, st, hit);
     return;
   }
   const user = st.config.User ?? "";
@@ -99,7 +105,7 @@ async function commitWorkdir(b: BuildContextState, st: StageState, wd: string): 
     for (let d = host; d.length >= first.length; d = path.dirname(d)) await chown(d, u.uid, u.gid);
   });
   b.cachePut(st.imageId, key, id);
-  st.imageId = id;
+  useImage(b, st, id);
 }
 
 function commandOf(st: StageState, ins: { cmdLine: string[]; prependShell: boolean }): string[] {
@@ -232,7 +238,7 @@ async function dispatchRun(b: BuildContextState, st: StageState, stageIndex: num
   // a RUN --mount of the context or of another image has inputs its history entry does not show
   const hit = await cachedStep(b, st.imageId, key, { createdBy: saveCmd.join(" "), config: st.config, fromSources: mountSources.length === 0 });
   if (hit) {
-    st.imageId = hit;
+    useImage(b, st, hit);
     return;
   }
   if (!st.imageId) throw new InvalidArgumentError("RUN in a stage FROM scratch needs an earlier COPY or ADD of something to run");
@@ -247,7 +253,7 @@ async function dispatchRun(b: BuildContextState, st: StageState, stageIndex: num
     ...(mounts.length > 0 ? { mounts, stageIndex, line: ins.startLine } : {}),
   });
   b.cachePut(st.imageId, key, id);
-  st.imageId = id;
+  useImage(b, st, id);
 }
 
 async function dispatchCopy(b: BuildContextState, st: StageState, stageIndex: number, ins: CopyInstruction | AddInstruction): Promise<void> {
@@ -256,7 +262,7 @@ async function dispatchCopy(b: BuildContextState, st: StageState, stageIndex: nu
     const cc: ContainerConfig = { ...structuredClone(st.config), Cmd: [...shellOf(st), `#(nop) ${comment}`] };
     return { cc, key: cacheKeyOf({ cc, config: st.config, author: st.author ?? "", extra }) };
   });
-  st.imageId = id;
+  useImage(b, st, id);
 }
 
 /** Runs the ONBUILD triggers of a stage's base image (then clears them, as docker does). */

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { DigestMismatchError, InvalidArgumentError, errnoCode } from "../errdefs/index.js";
 import { Digester, parseDigest } from "../oci/index.js";
 import { startWriteback } from "../native/index.js";
-import { fsyncDir } from "../util/index.js";
+import { bufferPool, fsyncDir } from "../util/index.js";
 import type { BlobInfo, ContentWriter } from "./content-store.js";
 
 /** Bytes gathered before one write(2): few syscalls for streams of small chunks. */
@@ -13,6 +13,8 @@ const STAGE = 4 << 20;
 const OWNED_DIRECT = 64 << 10;
 /** Writeback of what was written is started every this many bytes, so commit's fsync has little left. */
 const WRITEBACK_EVERY = 4 << 20;
+/** Staging buffers, taken at a writer's first staged chunk and given back when it closes. */
+const stages = bufferPool(STAGE, 2);
 
 /**
  * One ingest: <ingestDir>/data, digested as it is written. Small chunks are copied into a staging
@@ -24,7 +26,8 @@ const WRITEBACK_EVERY = 4 << 20;
  */
 export class LocalContentWriter implements ContentWriter {
   private readonly digester = new Digester();
-  private readonly stage = Buffer.allocUnsafe(STAGE);
+  /** Taken from `stages` on first use. */
+  private stageBuf: Buffer | undefined;
   private staged = 0;
   private done = false;
   /** The owned write in flight, if any (settled with its error, if it failed). */
@@ -78,6 +81,11 @@ export class LocalContentWriter implements ContentWriter {
     if (p === undefined) return;
     this.inflight = undefined;
     await p;
+  }
+
+  private get stage(): Buffer {
+    this.stageBuf ??= stages.take();
+    return this.stageBuf;
   }
 
   private async flush(): Promise<void> {
@@ -139,6 +147,9 @@ export class LocalContentWriter implements ContentWriter {
     if (this.done) return;
     this.done = true;
     await this.fh.close().catch(() => undefined);
+    // close() runs after settle(): no write still reads the stage
+    if (this.stageBuf) stages.give(this.stageBuf);
+    this.stageBuf = undefined;
   }
 
   async abort(): Promise<void> {

@@ -12,6 +12,7 @@ import { InvalidArgumentError } from "../errdefs/index.js";
 import type { RegistryClientOptions } from "../registry/client/types.js";
 import { EventBus, validateEventFilters } from "../events/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { drainBufferPools } from "../util/buffer-pool.js";
 import { reclaimMemory } from "../native/index.js";
 import { Logger } from "../util/log.js";
 import { findBinary } from "../util/find-binary.js";
@@ -304,7 +305,14 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     };
     const api = createApiServer(backend, { log, serverVersion: BERTH_VERSION, registryAllowed: registryPolicy(config.allowedRegistries) });
     await api.listen(socket, 0o660);
-    const idle = new IdleReclaimer({ delayMs: idleReclaimDelay(), reclaim: reclaimMemory, log });
+    const idle = new IdleReclaimer({
+      delayMs: idleReclaimDelay(),
+      reclaim: () => {
+        drainBufferPools();
+        reclaimMemory();
+      },
+      log,
+    });
     api.server.on("request", (_req: unknown, res: NodeJS.EventEmitter) => {
       idle.touch();
       res.once("close", () => idle.touch());

@@ -31,4 +31,6 @@ export interface ImageCore {
   emitImage(action: ImageEventAction, id: string, name: string, labels?: Record<string, string>): void;
   /** First container using the image, running ones first. */
   inUse(imageId: string): ImageUse | undefined;
+  /** Whether a build in progress stands on the image (ImageService.pin): it is kept like a running container's. */
+  pinned(imageId: string): boolean;
 }

@@ -65,6 +65,7 @@ export class ImageService {
   readonly leases: LeaseManager;
   private readonly core: ImageCore;
   private inUseHook: (imageId: string) => ImageUse | undefined;
+  private readonly pins = new Map<string, number>();
   private snapshotRootsHook: (() => Iterable<string> | Promise<Iterable<string>>) | undefined;
   private distribution: DistributionService | undefined;
 
@@ -86,6 +87,24 @@ export class ImageService {
       emitImage: (action: ImageEventAction, id: string, name: string, labels: Record<string, string> = {}) =>
         emit?.("image", action, id, { ...labels, name }),
       inUse: (id) => this.inUseHook(id),
+      pinned: (id) => this.pins.has(id),
+    };
+  }
+
+  /**
+   * Keeps image `id` from being deleted (rmi, its parent pruning, image prune) until the returned function
+   * runs: a build pins each image it stands on, which a concurrent `rmi -f` of a related tag could
+   * otherwise take away between two steps. In memory only: nothing is in progress after a restart.
+   */
+  pin(id: string): () => void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.pins.get(id) ?? 1) - 1;
+      if (n > 0) this.pins.set(id, n);
+      else this.pins.delete(id);
     };
   }
 

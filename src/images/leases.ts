@@ -4,6 +4,11 @@
  * or snapshot is committed when possible), make the image visible in one transaction, then delete the
  * lease. A lease left by a crash is dropped by ImageService.recover(), after which gc() collects
  * whatever it pinned.
+ *
+ * Lease changes commit without an fsync of their own (StateDb.txRelaxed): a lease matters only while the
+ * daemon that made it runs, and after an OS crash nothing is in flight. Losing one then loses nothing,
+ * and SQLite's log keeps commits in order, so the durable commit that makes an image visible carries
+ * every lease change before it. That saves a WAL fsync per pinned resource (dozens per build).
  */
 import { randomBytes } from "node:crypto";
 import type { StateDb } from "../state/index.js";
@@ -16,14 +21,14 @@ export class LeaseManager {
 
   create(labels: Record<string, string> = {}): string {
     const id = `lease-${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`;
-    this.state.db
-      .prepare("INSERT INTO leases (id, created, labels) VALUES (?, ?, ?)")
-      .run(id, isoTime(), JSON.stringify(labels));
+    this.state.txRelaxed(() =>
+      this.state.db.prepare("INSERT INTO leases (id, created, labels) VALUES (?, ?, ?)").run(id, isoTime(), JSON.stringify(labels)),
+    );
     return id;
   }
 
   add(lease: string, kind: LeaseResourceKind, key: string): void {
-    this.state.db.prepare("INSERT OR IGNORE INTO lease_resources (lease_id, kind, key) VALUES (?, ?, ?)").run(lease, kind, key);
+    this.state.txRelaxed(() => this.state.db.prepare("INSERT OR IGNORE INTO lease_resources (lease_id, kind, key) VALUES (?, ?, ?)").run(lease, kind, key));
   }
 
   /** Keys of one kind that a lease pins. */
@@ -34,7 +39,7 @@ export class LeaseManager {
   }
 
   delete(lease: string): void {
-    this.state.tx(() => {
+    this.state.txRelaxed(() => {
       this.state.db.prepare("DELETE FROM lease_resources WHERE lease_id = ?").run(lease);
       this.state.db.prepare("DELETE FROM leases WHERE id = ?").run(lease);
     });

@@ -101,7 +101,7 @@ export async function pruneImages(core: ImageCore, filters: Filters): Promise<Im
     if (danglingOnly && r.children > 0) continue; // heads only
     if (until !== undefined && r.created >= until) continue;
     if (!matchLabels(filters.label, r.labels) || !matchNoLabels(filters["label!"], r.labels)) continue;
-    if (core.inUse(r.id)) continue;
+    if (core.inUse(r.id) || core.pinned(r.id)) continue;
     if (!core.store.has(r.id)) continue; // removed as a parent meanwhile
     const refs = [...core.store.tagsOf(r.id), ...core.store.digestsOf(r.id)];
     const targets: string[] = [];

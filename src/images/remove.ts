@@ -52,6 +52,7 @@ function isSingleReference(refs: string[]): boolean {
 function checkConflict(core: ImageCore, id: string, mask: number): ImageDeleteConflict | undefined {
   if (mask & Mask.Child && core.store.children(id).length > 0)
     return new ImageDeleteConflict(id, true, false, "image has dependent child images");
+  if (mask & Mask.Running && core.pinned(id)) return new ImageDeleteConflict(id, true, true, "image is being used by a build in progress");
   const use = core.inUse(id);
   if (mask & Mask.Running && use?.running)
     return new ImageDeleteConflict(id, true, true, `image is being used by running container ${shortId(use.containerId)}`);

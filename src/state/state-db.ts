@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import Database from "better-sqlite3";
 import * as path from "node:path";
 import { mkdirSync } from "node:fs";
@@ -10,6 +11,9 @@ import { isoTime } from "../util/iso-time.js";
  * the old or the new state. Schema changes go through numbered migrations (migrations.ts), applied in
  * order inside one transaction each and recorded in schema_migrations.
  *
+ * Commits that need not be durable at once go through txRelaxed or relaxedWithin (no fsync of their own);
+ * the next ordinary commit makes them durable.
+ *
  * Statements are prepared once per SQL text (db.prepare is memoised): every store method prepares its
  * statement on each call, and SQLite's compile step was a visible share of a container's lifecycle.
  * No caller changes a statement's mode (pluck/raw/expand) or iterates one, which a shared statement
@@ -19,6 +23,8 @@ export class StateDb {
   readonly db: Database.Database;
 
   private readonly durable: boolean;
+  /** Set inside relaxedWithin: tx() commits there as txRelaxed. */
+  private readonly relaxedScope = new AsyncLocalStorage<true>();
 
   private constructor(db: Database.Database, durable: boolean) {
     this.db = db;
@@ -63,8 +69,9 @@ export class StateDb {
     }
   }
 
-  /** Runs fn in one transaction (nested calls become savepoints). */
+  /** Runs fn in one transaction (nested calls become savepoints). Inside relaxedWithin, as txRelaxed. */
   tx<T>(fn: () => T): T {
+    if (this.relaxedScope.getStore() === true) return this.txRelaxed(fn);
     return this.db.transaction(fn)();
   }
 
@@ -76,13 +83,29 @@ export class StateDb {
    * transaction it simply joins it.
    */
   txRelaxed<T>(fn: () => T): T {
-    if (!this.durable || this.db.inTransaction) return this.tx(fn);
+    if (!this.durable || this.db.inTransaction) return this.db.transaction(fn)();
     this.db.pragma("synchronous = NORMAL");
     try {
-      return this.tx(fn);
+      return this.db.transaction(fn)();
     } finally {
       this.db.pragma("synchronous = FULL");
     }
+  }
+
+  /**
+   * Runs fn with every tx() made inside it (in its async context, however deep) committed as txRelaxed.
+   * For a long operation whose intermediate states need not survive an OS crash on their own, such as a
+   * build's steps: it ends with a durable commit (the build's tag) or flush(), which makes everything
+   * before it durable too, as SQLite's log keeps commits in order.
+   */
+  relaxedWithin<T>(fn: () => Promise<T>): Promise<T> {
+    return this.relaxedScope.run(true, fn);
+  }
+
+  /** Makes every commit so far durable (the log fsynced, then checkpointed into the database file). */
+  flush(): void {
+    if (!this.durable) return;
+    this.db.pragma("wal_checkpoint(PASSIVE)");
   }
 
   schemaVersion(): number {

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { writeImage } from "../../src/builder/image-writer.js";
 import { ctx, makeEnv, busyboxTar, fileStream, tmp, blobs } from "./images-env.js";
 
 test("import, inspect, list, history, tag, rmi", async (t) => {
@@ -108,4 +109,31 @@ test("untagged image: dangling, -f by ID over several repos, prune", async (t) =
   assert.ok(pr.SpaceReclaimed >= 1_900_000);
   assert.equal((await env.images.list({ all: true, filters: {}, digests: false, sharedSize: false }, ctx)).length, 0);
   assert.deepEqual(await blobs(env), []);
+});
+
+test("an image pinned by a build in progress outlives rmi -f of its child, image prune and rmi; unpinned, it goes", async (t) => {
+  const env = makeEnv();
+  const fx = tmp();
+  t.after(async () => {
+    await env.close();
+    fx.cleanup();
+  });
+  const a = await env.images.import(fileStream(busyboxTar(fx.dir)), { changes: [] }, () => undefined, ctx);
+  const kid = await writeImage(env.images, {
+    parentId: a,
+    config: { Cmd: ["sh"] },
+    containerConfig: { Cmd: ["/bin/sh", "-c", "#(nop) ", "CMD [\"sh\"]"] },
+    createdBy: "/bin/sh -c #(nop)  CMD [\"sh\"]",
+    platform: { os: "linux", architecture: "amd64" },
+  });
+  await env.images.tag(kid, "kid", "1", ctx);
+  const unpin = env.images.pin(a);
+  const res = await env.images.remove("kid:1", { force: true, noprune: false }, ctx);
+  assert.deepEqual(res, [{ Untagged: "kid:1" }, { Deleted: kid }], "the pinned parent is not pruned with its child");
+  assert.ok(env.images.store.has(a));
+  assert.deepEqual((await env.images.prune({ filters: {} }, ctx)).ImagesDeleted, null);
+  await assert.rejects(env.images.remove(a, { force: true, noprune: false }, ctx), /image is being used by a build in progress/);
+  unpin();
+  unpin(); // twice: no effect
+  assert.deepEqual((await env.images.prune({ filters: {} }, ctx)).ImagesDeleted?.[0], { Deleted: a });
 });
