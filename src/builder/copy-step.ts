@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { InvalidArgumentError, NotFoundError, NotImplementedError, messageOf } from "../errdefs/index.js";
+import { InternalError, InvalidArgumentError, NotFoundError, NotImplementedError, messageOf } from "../errdefs/index.js";
 import { mountTemp, openLayer, overlayUpperDir, writeUpperDirTar } from "../containers/container-fs-access.js";
 import { resolveInRoot } from "../containers/fs/index.js";
 import { resolveUser } from "../containers/index.js";
@@ -15,6 +15,7 @@ import type { ContainerConfig } from "../oci/index.js";
 import { VOLATILE_LABEL } from "../snapshots/index.js";
 import { resolveSources, contentChecksum } from "./context/copy-sources.js";
 import { copyInto } from "./context/copy-into.js";
+import { DeferredLinks } from "./context/deferred-links.js";
 import { downloadUrl, isHttpSource } from "./context/fetch-url.js";
 import { cachedStep, type BuildContextState } from "./build-state.js";
 import { stepImageOptions, writeImage } from "./image-writer.js";
@@ -167,8 +168,11 @@ export async function copyStep(
     const { cc, key } = stepConfig(comment, { chown: ins.chown, chmod: ins.chmod, from, excludes: ins.excludes });
     const hit = await cachedStep(b, st.imageId, key, { createdBy: (cc.Cmd ?? []).join(" "), config: st.config });
     if (hit) return hit;
-    const id = await commitSnapshotStep(b, st, cc, async (root) => {
+    const id = await commitSnapshotStep(b, st, cc, async (root, upper) => {
+      // overlay: files that keep their metadata become hard links of the context's, not copies
+      const links = upper && from === "" ? new DeferredLinks(root, upper) : undefined;
       await copyInto(entries, root, ins.dest, {
+        ...(links ? { deferFile: links.defer } : {}),
         workdir: st.config.WorkingDir || "/",
         ...(ins.chown ? { chown: await chownOf(root, ins.chown) } : {}),
         ...(ins.chmod ? { chmod: chmodOf(ins.chmod) } : {}),
@@ -178,6 +182,7 @@ export async function copyStep(
         keepOwners: from !== "",
         instruction: ins.kind,
       });
+      return links ? () => links.finish() : undefined;
     });
     b.cachePut(st.imageId, key, id);
     return id;
@@ -188,9 +193,16 @@ export async function copyStep(
 
 /**
  * A step that changes files without running anything: a fresh snapshot of the current image,
- * mounted on a temp dir for `mutate`, whose changes become the new image's layer.
+ * mounted on a temp dir for `mutate`, whose changes become the new image's layer. `mutate` gets the
+ * snapshot's overlay upper dir too (undefined without overlay) and may return a function to run on that
+ * upper dir once it is unmounted, before the layer is made from it.
  */
-export async function commitSnapshotStep(b: BuildContextState, st: StageState, cc: ContainerConfig, mutate: (root: string) => Promise<void>): Promise<string> {
+export async function commitSnapshotStep(
+  b: BuildContextState,
+  st: StageState,
+  cc: ContainerConfig,
+  mutate: (root: string, upper: string | undefined) => Promise<(() => void) | void>,
+): Promise<string> {
   const parentChain = st.imageId ? b.deps.images.store.get(st.imageId)?.topChainId : undefined;
   const sn = b.deps.snapshotter;
   const snKey = `extract-build-${randomBytes(8).toString("hex")}`;
@@ -199,12 +211,14 @@ export async function commitSnapshotStep(b: BuildContextState, st: StageState, c
   try {
     // volatile: the step's layer blob is its durable copy, so unmounting need not sync the file system
     const mounts = await sn.prepare(snKey, parentChain, { labels: { [VOLATILE_LABEL]: "true" } });
+    const upperDir = await overlayUpperDir(sn, snKey);
     const t = await mountTemp(mounts);
     let unmounted = false;
     const t0 = performance.now();
     let copied = 0;
+    let afterUnmount: (() => void) | void;
     try {
-      await mutate(t.root);
+      afterUnmount = await mutate(t.root, upperDir);
     } finally {
       copied = performance.now();
       await t.release().then(
@@ -216,7 +230,11 @@ export async function commitSnapshotStep(b: BuildContextState, st: StageState, c
     // overlay: the snapshot's upper dir becomes the layer as it is (no second copy of every file). No
     // init layer was ever mounted here, so what the step wrote under /etc/hosts and the like is kept, as
     // BuildKit keeps it.
-    const upper = unmounted ? await overlayUpperDir(sn, snKey) : undefined;
+    if (afterUnmount) {
+      if (!unmounted) throw new InternalError("the build step's snapshot could not be unmounted");
+      afterUnmount();
+    }
+    const upper = unmounted ? upperDir : undefined;
     const released = performance.now();
     if (upper) {
       const id = await writeImage(b.deps.images, { ...base, snapshot: { key: snKey, tar: (sink) => writeUpperDirTar(upper, sink, b.signal) } });

@@ -168,6 +168,28 @@ test("a COPY layer is its snapshot committed in place, and its stored tar holds 
   assert.equal(execFileSync("tar", ["-xOf", path.join(out, layers[3] as string), "etc/hosts"]).toString(), "127.0.0.9 from-copy\n");
 });
 
+test("COPY's hard links never let a RUN, a container or a later build change what another COPY copied", async (t) => {
+  const dir = context(t, {
+    Dockerfile: "FROM busybox\nCOPY a.txt /app/a.txt\nRUN echo changed >> /app/a.txt && chmod 600 /app/a.txt\n",
+    "a.txt": "original\n",
+  });
+  writeFileSync(path.join(dir, "Dockerfile.plain"), "FROM busybox\nCOPY a.txt /x\n");
+  // the berth CLI: the context comes from berthd's context store, whose files the COPY links
+  for (const cli of ["berth", "docker"] as const) {
+    const run = (args: string[]) => (cli === "berth" ? d.berth(args, { timeoutMs: 120_000 }) : d.docker(args, { env: legacy, timeoutMs: 120_000 }));
+    const r1 = await run(["build", "--no-cache", "-t", `links-${cli}:1`, dir]);
+    assert.equal(r1.code, 0, r1.stderr + r1.stdout);
+    assert.equal(await ok(["run", "--rm", `links-${cli}:1`, "sh", "-c", "cat /app/a.txt; stat -c %a /app/a.txt"]), "original\nchanged\n600");
+    // a container writing to the copied file changes only its own layer
+    assert.equal(await ok(["run", "--rm", `links-${cli}:1`, "sh", "-c", "echo more >> /app/a.txt; chmod 777 /app/a.txt"]), "");
+    const r2 = await run(["build", "--no-cache", "-f", path.join(dir, "Dockerfile.plain"), "-t", `links-${cli}:2`, dir]);
+    assert.equal(r2.code, 0, r2.stderr + r2.stdout);
+    assert.equal(await ok(["run", "--rm", `links-${cli}:2`, "sh", "-c", "cat /x; stat -c %a /x"]), "original\n644");
+    assert.equal(await ok(["run", "--rm", `links-${cli}:1`, "cat", "/app/a.txt"]), "original\nchanged");
+  }
+  assert.equal(readFileSync(path.join(dir, "a.txt"), "utf8"), "original\n");
+});
+
 test("a failing RUN fails with docker's message and leaves no image and no container", async (t) => {
   const before = await ok(["images", "-a", "-q", "--no-trunc"]);
   const dir = context(t, { Dockerfile: "FROM busybox\nRUN echo about-to-fail && exit 3\n" });

@@ -14,6 +14,7 @@
  */
 import {
   chmodSync,
+  closeSync,
   constants,
   copyFileSync,
   createReadStream,
@@ -21,6 +22,7 @@ import {
   lstatSync,
   lutimesSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readlinkSync,
   rmSync,
@@ -55,12 +57,19 @@ export interface CopyIntoOptions {
    * should leave this off: BuildKit resets context owners to 0:0.
    */
   keepOwners?: boolean;
+  /**
+   * Offered each regular file whose copy keeps the source's owner, mode and mtime. When it returns true,
+   * copyInto makes `dst` an empty file with that metadata and the caller puts the content in place
+   * afterwards (DeferredLinks: a hard link of the source into the unmounted snapshot).
+   */
+  deferFile?: (src: string, st: Stats, dst: string) => boolean;
 }
 
 interface Ctx {
   /** Owner of everything written; undefined keeps each source's own (archive extraction without --chown). */
   owner: { uid: number; gid: number } | undefined;
   chmod: number | undefined;
+  deferFile?: CopyIntoOptions["deferFile"];
 }
 
 const ownerOf = (ctx: Ctx, st: Stats): { uid: number; gid: number } => ctx.owner ?? { uid: st.uid, gid: st.gid };
@@ -110,11 +119,22 @@ function finish(ctx: Ctx, dst: string, st: Stats, chmod: boolean): void {
   lutimesSync(dst, st.atime, st.mtime);
 }
 
+/** Whether copying the file st would leave its owner and mode as they are. */
+function keepsMetadata(ctx: Ctx, st: Stats): boolean {
+  const o = ownerOf(ctx, st);
+  return o.uid === st.uid && o.gid === st.gid && (ctx.chmod === undefined || ctx.chmod === (st.mode & 0o7777));
+}
+
 function copyNode(ctx: Ctx, src: string, st: Stats, dst: string): void {
   if (st.isFile()) {
     clearFor(dst, false);
-    // COPYFILE_EXCL on a freshly cleared path: never writes through a link planted at dst.
-    copyFileSync(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE); // reflink where the fs can
+    if (ctx.deferFile && keepsMetadata(ctx, st) && ctx.deferFile(src, st, dst)) {
+      // a placeholder: O_EXCL on a freshly cleared path never writes through a link planted at dst
+      closeSync(openSync(dst, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+    } else {
+      // COPYFILE_EXCL on a freshly cleared path: never writes through a link planted at dst.
+      copyFileSync(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE); // reflink where the fs can
+    }
     finish(ctx, dst, st, true);
   } else if (st.isDirectory()) {
     if (!clearFor(dst, true)) mkdirSync(dst, { mode: 0o700 });
@@ -209,7 +229,11 @@ export async function copyInto(
   opts: CopyIntoOptions,
 ): Promise<void> {
   const instr = opts.instruction ?? "COPY";
-  const ctx: Ctx = { owner: opts.chown ?? (opts.keepOwners === true ? undefined : { uid: 0, gid: 0 }), chmod: opts.chmod };
+  const ctx: Ctx = {
+    owner: opts.chown ?? (opts.keepOwners === true ? undefined : { uid: 0, gid: 0 }),
+    chmod: opts.chmod,
+    ...(opts.deferFile ? { deferFile: opts.deferFile } : {}),
+  };
   const d = normalizeDest(opts.workdir, dest);
   if (entries.length > 1 && !d.isDir) {
     throw new InvalidArgumentError(`When using ${instr} with more than one source file, the destination must be a directory and end with a /`);
