@@ -40,6 +40,8 @@ export interface BuildContextState {
   currentStep: string;
   /** Keeps image `id` from deletion until the build ends (ImageService.pin). */
   pin(id: string): void;
+  /** Work the next step need not wait for (removing an intermediate container); the build awaits it before it ends. */
+  background(p: Promise<void>): void;
 }
 
 /**

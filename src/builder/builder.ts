@@ -171,6 +171,8 @@ export class Builder {
     const total = df.metaArgs.length + order.reduce((n, i) => n + stepsOf(i), 0);
     const stageNames = new Map(df.stages.filter((s) => s.name !== "").map((s) => [s.name, s.index] as const));
     const stageResults = new Map<number, string | undefined>();
+    // step work left to finish in the background (BuildContextState.background), awaited before returning
+    const pending: Promise<void>[] = [];
     // a failing stage stops the others (their RUN containers are killed)
     const failed = new AbortController();
     const signal = AbortSignal.any([ctx.signal, failed.signal]);
@@ -192,6 +194,7 @@ export class Builder {
         cachePut: (parent, key, id, description) => this.cache.put(parent ?? "", key, id, description ?? b.currentStep),
         currentStep: "",
         pin: (id) => unpins.push(this.deps.images.pin(id)),
+        background: (p) => void pending.push(p),
         ...(cacheSources ? { cacheFrom: new CacheFromStage(this.deps.images, cacheSources) } : {}),
       };
       return b;
@@ -260,6 +263,7 @@ export class Builder {
       running.set(i, p);
     });
     await Promise.allSettled(running.values());
+    await Promise.allSettled(pending);
     if (firstError !== undefined) {
       gate.flushAll();
       throw firstError;

@@ -120,9 +120,12 @@ async function runContainer(b: BuildContextState, o: RunStepOptions, ctx: { apiV
     } finally {
       await layer.release().catch(() => undefined);
     }
-  } finally {
+  } catch (e) {
     await remove();
+    throw e;
   }
+  // the next step does not need it gone; the build waits for it before it reports its result
+  b.background(remove());
   b.out.line(`Removing intermediate container ${shortId(id)}`);
   return imageId;
 }
