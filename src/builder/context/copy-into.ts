@@ -14,7 +14,6 @@
  */
 import {
   chmodSync,
-  closeSync,
   constants,
   copyFileSync,
   createReadStream,
@@ -22,7 +21,6 @@ import {
   lstatSync,
   lutimesSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readlinkSync,
   rmSync,
@@ -58,9 +56,9 @@ export interface CopyIntoOptions {
    */
   keepOwners?: boolean;
   /**
-   * Offered each regular file whose copy keeps the source's owner, mode and mtime. When it returns true,
-   * copyInto makes `dst` an empty file with that metadata and the caller puts the content in place
-   * afterwards (DeferredLinks: a hard link of the source into the unmounted snapshot).
+   * Offered each regular file whose copy keeps the source's owner, mode and mtime, once `dst` is clear.
+   * When it returns true, copyInto leaves `dst` alone and the caller puts the file there afterwards
+   * (DeferredLinks: a hard link of the source, made in the unmounted snapshot's upper dir).
    */
   deferFile?: (src: string, st: Stats, dst: string) => boolean;
 }
@@ -128,13 +126,10 @@ function keepsMetadata(ctx: Ctx, st: Stats): boolean {
 function copyNode(ctx: Ctx, src: string, st: Stats, dst: string): void {
   if (st.isFile()) {
     clearFor(dst, false);
-    if (ctx.deferFile && keepsMetadata(ctx, st) && ctx.deferFile(src, st, dst)) {
-      // a placeholder: O_EXCL on a freshly cleared path never writes through a link planted at dst
-      closeSync(openSync(dst, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
-    } else {
-      // COPYFILE_EXCL on a freshly cleared path: never writes through a link planted at dst.
-      copyFileSync(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE); // reflink where the fs can
-    }
+    // deferred: the caller links src at dst later, and the link carries src's owner, mode and mtime
+    if (ctx.deferFile && keepsMetadata(ctx, st) && ctx.deferFile(src, st, dst)) return;
+    // COPYFILE_EXCL on a freshly cleared path: never writes through a link planted at dst.
+    copyFileSync(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE); // reflink where the fs can
     finish(ctx, dst, st, true);
   } else if (st.isDirectory()) {
     if (!clearFor(dst, true)) mkdirSync(dst, { mode: 0o700 });
