@@ -14,6 +14,9 @@ const CONNECT_CODES = ["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EHOSTU
 
 export const MAX_API_VERSION = "1.44";
 
+/** A daemon's answer to an API version newer than it speaks (dockerd and berthd word it the same). */
+const TOO_NEW = /client version [0-9.]+ is too new/;
+
 export type QueryValue = string | number | boolean | undefined;
 
 export interface RequestOptions {
@@ -100,12 +103,28 @@ export class EngineClient {
     if (isReadable(opts.body)) {
       text = (await readAll(await this.request(method, path, opts))).toString("utf8");
     } else {
-      const full = opts.unversioned ? path : `/v${await this.apiVersion()}${path}`;
-      const res = await this.simple(method, full, opts);
+      let res = await this.simple(method, opts.unversioned ? path : `/v${await this.versionOrOptimistic()}${path}`, opts);
+      if (res.status === 400 && this.version === undefined && !opts.unversioned && TOO_NEW.test(res.body.toString("utf8"))) {
+        // an older daemon: negotiate as docker's CLI does, then ask again (the body is in memory)
+        res = await this.simple(method, `/v${await this.apiVersion()}${path}`, opts);
+      } else if (res.status < 400 && !opts.unversioned) {
+        this.version ??= MAX_API_VERSION;
+      }
       text = res.body.toString("utf8");
       if (res.status >= 400) throw new DaemonError(errorMessage(text, res.status), res.status);
     }
     return (text.trim() === "" ? undefined : JSON.parse(text)) as T;
+  }
+
+  /**
+   * The version to send a request that can be sent again: the negotiated one when known (or being
+   * negotiated), else optimistically the newest this client speaks. berthd speaks it, so the CLI's first
+   * request needs no `/_ping` before it; an older daemon's "too new" answer leads to the negotiation.
+   */
+  private versionOrOptimistic(): Promise<string> | string {
+    if (this.version !== undefined) return this.version;
+    if (this.negotiating) return this.negotiating;
+    return MAX_API_VERSION;
   }
 
   get<T>(path: string, query?: Record<string, QueryValue>): Promise<T> {
