@@ -35,6 +35,16 @@ await Promise.all([
   }),
   build({
     ...common,
+    // `berth version` alone (src/bin/berth-lite.ts), which the launcher tries before the full bundle
+    entryPoints: { "berth-lite": "src/bin/berth-lite.ts" },
+    outdir: "dist",
+    outExtension: { ".js": ".cjs" },
+    format: "cjs",
+    define: { "import.meta.url": "__berthBundleUrl" },
+    banner: { js: "const __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
+  build({
+    ...common,
     entryPoints: { "berth-registry": "src/registry/server/main.ts" },
     outdir: "dist",
     outExtension: { ".js": ".cjs" },

@@ -2,26 +2,17 @@
  * CLI entry: parses global flags, resolves the command from the table, loads its module, parses its
  * flags and runs it. Everything else is imported on demand so `berth version` stays fast.
  */
-import { FlagError, parseFlags, str, bool, list } from "./flags/parser.js";
+import { FlagError, parseFlags, str, bool } from "./flags/parser.js";
 import type { FlagSpec } from "./flags/parser.js";
 import type { ArgRule } from "./command.js";
 import { commands, groups, resolveCommand } from "./command-table.js";
-import { createContext, DEFAULT_HOST } from "./context.js";
+import { createContext } from "./context.js";
 import { commandHelp, flagLines, usageTail } from "./usage.js";
 import { StatusError } from "./cli-error.js";
 
 import { CLI_COMMIT, CLI_VERSION } from "./cli-version.js";
 import { compareStrings } from "../util/compare.js";
-const PROG = "berth";
-
-const globalFlags: FlagSpec[] = [
-  { long: "config", type: "string", usage: 'Location of client config files (default "/root/.docker")' },
-  { long: "debug", short: "D", type: "bool", usage: "Enable debug mode" },
-  { long: "host", short: "H", type: "stringArray", valueName: "list", usage: "Daemon socket to connect to" },
-  { long: "log-level", short: "l", type: "string", valueName: "string", usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: "info" },
-  { long: "version", short: "v", type: "bool", usage: "Print version information and quit" },
-];
-
+import { PROG, globalFlags, hostOf, reportError } from "./globals.js";
 export async function main(argv: readonly string[], bundleUrl: string): Promise<number> {
   let g;
   try {
@@ -41,8 +32,7 @@ export async function main(argv: readonly string[], bundleUrl: string): Promise<
     process.stdout.write(rootHelp());
     return 0;
   }
-  const hosts = list(g.flags, "host");
-  const host = hosts[hosts.length - 1] ?? process.env.BERTH_HOST ?? DEFAULT_HOST;
+  const host = hostOf(g.flags);
   const resolved = resolveCommand(g.args);
   if (resolved === undefined) {
     const grp = groups.find((x) => x.name === g.args[0]);
@@ -86,20 +76,6 @@ export async function main(argv: readonly string[], bundleUrl: string): Promise<
   } catch (e) {
     return reportError(e);
   }
-}
-
-function reportError(e: unknown): number {
-  if (e instanceof StatusError) {
-    if (e.message !== "") process.stderr.write(`${e.message}\n`);
-    return e.status;
-  }
-  if (e instanceof Error) {
-    if (e.name === "DaemonError") process.stderr.write(`Error response from daemon: ${e.message}\n`);
-    else process.stderr.write(`${e.message}\n`);
-    return 1;
-  }
-  process.stderr.write(`${String(e)}\n`);
-  return 1;
 }
 
 function plural(n: number): string {

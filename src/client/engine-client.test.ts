@@ -4,7 +4,9 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { EngineClient } from "./engine-client.js";
+import { spawn } from "node:child_process";
+import { ConnectError, EngineClient } from "./engine-client.js";
+import { useSyncUnixExchange } from "./wire.js";
 
 /** A fake daemon speaking API `max` on a unix socket; records the paths asked for. */
 async function fakeDaemon(t: { after(fn: () => void): void }, max: string): Promise<{ host: string; paths: string[] }> {
@@ -48,4 +50,25 @@ test("the first request goes out at the newest API version without a /_ping; an 
   const pinned = await fakeDaemon(t, "1.44");
   await new EngineClient(pinned.host, { version: "1.43" }).get("/version");
   assert.deepEqual(pinned.paths, ["/v1.43/version"]);
+});
+
+test("the CLI's synchronous exchange over a unix socket (a daemon in another process): answers, and a missing daemon is a ConnectError", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "berth-client-sync-"));
+  const sock = path.join(dir, "d.sock");
+  const server = `require("node:http").createServer((q, s) => { const body = JSON.stringify({ path: q.url }); s.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length, "Api-Version": "1.44" }); s.end(body); }).listen(${JSON.stringify(sock)}, () => process.stdout.write("up\\n"));`;
+  const child = spawn(process.execPath, ["-e", server], { stdio: ["ignore", "pipe", "inherit"] });
+  t.after(() => {
+    child.kill();
+    useSyncUnixExchange(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await new Promise<void>((r) => child.stdout.once("data", () => r()));
+  useSyncUnixExchange(true);
+  const c = new EngineClient(`unix://${sock}`);
+  await c.probe();
+  assert.deepEqual(await c.get("/version"), { path: "/v1.44/version" });
+  assert.deepEqual(await c.json("POST", "/x", { body: "{}" }), { path: "/v1.44/x" });
+  const gone = new EngineClient(`unix://${path.join(dir, "nobody.sock")}`);
+  await assert.rejects(gone.probe(), ConnectError);
+  await assert.rejects(gone.get("/version"), ConnectError);
 });

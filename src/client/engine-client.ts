@@ -6,7 +6,8 @@
 import { compareVersions } from "../util/version.js";
 import type { IncomingMessage, RequestOptions as HttpRequestOptions } from "node:http";
 import type { Readable } from "node:stream";
-import { exchange, exchangeEarly, WireConnectError, type EarlyResponse, type WireResponse } from "./wire.js";
+import { unixConnect } from "../native/index.js";
+import { exchange, exchangeEarly, syncUnixExchange, WireConnectError, type EarlyResponse, type WireResponse } from "./wire.js";
 
 /** node:http is loaded only for streamed requests (see wire.ts for why). */
 const http = (): typeof import("node:http") => process.getBuiltinModule("node:http");
@@ -129,6 +130,24 @@ export class EngineClient {
 
   get<T>(path: string, query?: Record<string, QueryValue>): Promise<T> {
     return this.json<T>("GET", path, { query });
+  }
+
+  /**
+   * Throws ConnectError when the daemon cannot be reached. Over a unix socket a bare connect tells (the
+   * API version is then settled by the first request, see json()); elsewhere it negotiates the version.
+   */
+  async probe(): Promise<void> {
+    if (this.version !== undefined) return;
+    if (this.endpoint.socketPath !== undefined && syncUnixExchange()) {
+      try {
+        if (unixConnect(this.endpoint.socketPath)) return;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? "";
+        if (CONNECT_CODES.includes(code)) throw new ConnectError(this.host, { cause: e });
+        throw e;
+      }
+    }
+    await this.apiVersion();
   }
 
   async ping(): Promise<boolean> {

@@ -6,7 +6,26 @@
  * exchangeEarly() is the same exchange answered in two steps: the status and headers as soon as they
  * arrive, the body when the connection closes (POST /containers/{id}/wait, whose body comes at the exit).
  */
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { unixExchange } from "../native/index.js";
+
+/** node:net, loaded on first use: a CLI call over a unix socket never needs it. */
+const net = (): typeof import("node:net") => process.getBuiltinModule("node:net");
+
+let syncUnix = false;
+
+/**
+ * Lets exchange() block on unix sockets (the native addon's synchronous exchange). Only the CLI's own
+ * entry points turn it on: in a process that also serves the socket it talks to (a test's fake daemon,
+ * an embedding program) a blocking call would wait for an answer its own event loop has to give.
+ */
+export function useSyncUnixExchange(on = true): void {
+  syncUnix = on;
+}
+
+export function syncUnixExchange(): boolean {
+  return syncUnix;
+}
 
 export interface WireEndpoint {
   socketPath?: string;
@@ -28,23 +47,50 @@ export class WireConnectError extends Error {
   }
 }
 
-function send(ep: WireEndpoint, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): { sock: Socket; connected: () => boolean } {
-  const sock: Socket = ep.socketPath !== undefined ? connect(ep.socketPath) : connect(ep.port ?? 2375, ep.hostname ?? "localhost");
+/** The request's bytes: head (with `Connection: close`) and body. */
+function requestBytes(method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Buffer {
   const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
   let head = `${method} ${path} HTTP/1.1\r\n`;
   if (!Object.keys(headers).some((k) => k.toLowerCase() === "host")) head += "Host: localhost\r\n"; // HTTP/1.1 requires one
   for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
   if (payload !== undefined || method === "POST" || method === "PUT") head += `Content-Length: ${payload?.length ?? 0}\r\n`;
   head += "Connection: close\r\n\r\n";
+  return payload === undefined ? Buffer.from(head, "latin1") : Buffer.concat([Buffer.from(head, "latin1"), payload]);
+}
+
+function send(ep: WireEndpoint, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): { sock: Socket; connected: () => boolean } {
+  const sock: Socket = ep.socketPath !== undefined ? net().connect(ep.socketPath) : net().connect(ep.port ?? 2375, ep.hostname ?? "localhost");
+  const bytes = requestBytes(method, path, headers, body);
   let connected = false;
   sock.on("connect", () => {
     connected = true;
-    sock.write(payload === undefined ? head : Buffer.concat([Buffer.from(head, "latin1"), payload]));
+    sock.write(bytes);
   });
   return { sock, connected: () => connected };
 }
 
+/**
+ * One request answered whole. In the CLI (useSyncUnixExchange), over a unix socket, it goes through the
+ * native addon, synchronously: a CLI's calls are one at a time, and loading and first using node:net
+ * cost more than the call itself (`berth version`). Otherwise, and without the addon, node:net.
+ */
 export function exchange(ep: WireEndpoint, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<WireResponse> {
+  if (syncUnix && ep.socketPath !== undefined) {
+    let raw: Buffer | undefined;
+    try {
+      raw = unixExchange(ep.socketPath, requestBytes(method, path, headers, body));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return Promise.reject(err.syscall === "connect" || err.syscall === "socket" ? new WireConnectError(err.code, { cause: err }) : err);
+    }
+    if (raw !== undefined) {
+      try {
+        return Promise.resolve(parseResponse(raw));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+  }
   return new Promise((resolve, reject) => {
     const { sock, connected } = send(ep, method, path, headers, body);
     const chunks: Buffer[] = [];

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -150,6 +151,80 @@ Napi::Value Mount(const Napi::CallbackInfo& info) {
   const char* d = data.empty() ? nullptr : data.c_str();
   if (mount(source.c_str(), target.c_str(), fs, flags, d) != 0) ThrowErrno(info.Env(), errno, "mount", target);
   return info.Env().Undefined();
+}
+
+// One HTTP exchange over a unix socket, synchronously: connect, send `request` whole, read until the
+// server closes (the request says `Connection: close`). For the CLI's one-shot calls, where node:net's
+// first use costs more than the exchange. Errors carry errno's code ("connect" for a daemon that is not
+// there); a read that waits longer than timeoutMs fails with ETIMEDOUT.
+Napi::Value UnixExchange(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = PathArg(info, 0, "path");
+  if (info.Length() < 2 || !info[1].IsBuffer()) throw Napi::TypeError::New(env, "request must be a Buffer");
+  Napi::Buffer<uint8_t> req = info[1].As<Napi::Buffer<uint8_t>>();
+  int timeoutMs = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) ThrowErrno(env, ENAMETOOLONG, "connect", path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) ThrowErrno(env, errno, "socket", path);
+  auto fail = [&](const char* syscall) {
+    int err = errno;
+    close(fd);
+    ThrowErrno(env, err, syscall, path);
+  };
+  if (timeoutMs > 0) {
+    timeval tv{timeoutMs / 1000, (timeoutMs % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  }
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) fail("connect");
+  size_t off = 0;
+  while (off < req.Length()) {
+    ssize_t n = send(fd, req.Data() + off, req.Length() - off, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("send");
+    }
+    off += static_cast<size_t>(n);
+  }
+  std::vector<uint8_t> out;
+  uint8_t buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) errno = ETIMEDOUT;
+      // a reset after the answer arrived (the server closing at once) still leaves the answer
+      if (errno == ECONNRESET && !out.empty()) break;
+      fail("read");
+    }
+    if (n == 0) break;
+    out.insert(out.end(), buf, buf + n);
+  }
+  close(fd);
+  return Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size());
+}
+
+// Whether something accepts connections on the unix socket at path: connect, then close. Throws the
+// connect errno error (ECONNREFUSED, ENOENT, ...) when not.
+Napi::Value UnixConnect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = PathArg(info, 0, "path");
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) ThrowErrno(env, ENAMETOOLONG, "connect", path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) ThrowErrno(env, errno, "socket", path);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    int err = errno;
+    close(fd);
+    ThrowErrno(env, err, "connect", path);
+  }
+  close(fd);
+  return env.Undefined();
 }
 
 Napi::Value Umount2(const Napi::CallbackInfo& info) {
@@ -626,6 +701,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
   exports.Set("umount2Async", Napi::Function::New(env, Umount2Async, "umount2Async"));
+  exports.Set("unixExchange", Napi::Function::New(env, UnixExchange, "unixExchange"));
+  exports.Set("unixConnect", Napi::Function::New(env, UnixConnect, "unixConnect"));
   exports.Set("startWriteback", Napi::Function::New(env, StartWriteback, "startWriteback"));
   exports.Set("netnsCreate", Napi::Function::New(env, NetnsCreate, "netnsCreate"));
   exports.Set("vethPlug", Napi::Function::New(env, VethPlug, "vethPlug"));

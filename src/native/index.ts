@@ -80,6 +80,38 @@ export async function umount2Async(target: string, flags = 0): Promise<void> {
 }
 
 /**
+ * One HTTP exchange over the unix socket at `path`, synchronously (see berth_native.cc): the whole
+ * response, read until the server closes. undefined when the addon cannot be loaded or predates this,
+ * so the caller goes over node:net instead. Errors are errno errors (`code`, `syscall`: "connect" when
+ * nothing listens there).
+ */
+export function unixExchange(path: string, request: Buffer, timeoutMs = 0): Buffer | undefined {
+  let b: NativeBinding & { unixExchange?: (path: string, request: Buffer, timeoutMs: number) => Buffer };
+  try {
+    b = native();
+  } catch {
+    return undefined;
+  }
+  return b.unixExchange?.(path, request, timeoutMs);
+}
+
+/**
+ * Connects to the unix socket at `path` and closes again: throws the connect error (ECONNREFUSED,
+ * ENOENT...) when nothing listens there. false when the addon cannot do it (the caller pings instead).
+ */
+export function unixConnect(path: string): boolean {
+  let b: NativeBinding & { unixConnect?: (path: string) => void };
+  try {
+    b = native();
+  } catch {
+    return false;
+  }
+  if (!b.unixConnect) return false;
+  b.unixConnect(path);
+  return true;
+}
+
+/**
  * Starts writing back bytes [offset, offset+length) of fd (sync_file_range with SYNC_FILE_RANGE_WRITE, on
  * libuv's thread pool) without waiting for them to reach the disk: the fsync that follows has less to
  * wait for. A hint: does nothing with an addon built before this existed.

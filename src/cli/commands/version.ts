@@ -101,8 +101,9 @@ export async function run(ctx: CliContext, _argv: string[], f: FlagValues): Prom
   let failure: unknown;
   try {
     const client = await ctx.client();
-    clientInfo.ApiVersion = await client.apiVersion();
+    // the request settles the API version (EngineClient.json), so asking for it afterwards costs nothing
     server = await client.get<VersionResponse>("/version");
+    clientInfo.ApiVersion = await client.apiVersion();
     for (const c of server.Components ?? []) {
       if (c.Name === "Engine" && c.Details?.BuildTime !== undefined) c.Details.BuildTime = reformatDate(c.Details.BuildTime);
     }
