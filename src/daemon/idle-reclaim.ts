@@ -53,7 +53,15 @@ export class IdleReclaimer {
       this.opts.log?.warn("giving idle memory back failed", { err });
       return;
     }
-    const after = process.memoryUsage.rss();
-    this.opts.log?.debug("gave idle memory back", { rssBeforeKiB: Math.round(before / 1024), rssAfterKiB: Math.round(after / 1024), ms: Math.round(performance.now() - t0) });
+    const m = process.memoryUsage();
+    const kib = (n: number): number => Math.round(n / 1024);
+    this.opts.log?.debug("gave idle memory back", {
+      rssBeforeKiB: kib(before),
+      rssAfterKiB: kib(m.rss),
+      heapUsedKiB: kib(m.heapUsed),
+      heapTotalKiB: kib(m.heapTotal),
+      externalKiB: kib(m.external),
+      ms: Math.round(performance.now() - t0),
+    });
   }
 }
