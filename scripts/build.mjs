@@ -20,38 +20,26 @@ const common = {
 };
 
 rmSync("dist", { recursive: true, force: true });
+/** A CommonJS bundle in dist/ whose import.meta.url is its own file's URL. */
+const cjs = (entryPoints, extra = {}) =>
+  build({
+    ...common,
+    entryPoints,
+    outdir: "dist",
+    outExtension: { ".js": ".cjs" },
+    format: "cjs",
+    define: { "import.meta.url": "__berthBundleUrl" },
+    banner: { js: "const __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    ...extra,
+  });
+
 await Promise.all([
-  build({
-    ...common,
-    // the bundle; dist/berth.cjs is scripts/cli-loader.cjs, which runs it through a V8 code cache
-    entryPoints: { "berth-main": "src/bin/berth.ts" },
-    outdir: "dist",
-    outExtension: { ".js": ".cjs" },
-    format: "cjs",
-    // `berth registry` loads dist/berth-registry.cjs (below) instead, so other commands never parse it
-    external: [...common.external, "../registry/server/main.js"],
-    define: { "import.meta.url": "__berthBundleUrl" },
-    banner: { js: "const __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  }),
-  build({
-    ...common,
-    // `berth version` alone (src/bin/berth-lite.ts), which the launcher tries before the full bundle
-    entryPoints: { "berth-lite": "src/bin/berth-lite.ts" },
-    outdir: "dist",
-    outExtension: { ".js": ".cjs" },
-    format: "cjs",
-    define: { "import.meta.url": "__berthBundleUrl" },
-    banner: { js: "const __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  }),
-  build({
-    ...common,
-    entryPoints: { "berth-registry": "src/registry/server/main.ts" },
-    outdir: "dist",
-    outExtension: { ".js": ".cjs" },
-    format: "cjs",
-    define: { "import.meta.url": "__berthBundleUrl" },
-    banner: { js: "const __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  }),
+  // the bundle; dist/berth.cjs is scripts/cli-loader.cjs, which runs it through a V8 code cache.
+  // `berth registry` loads dist/berth-registry.cjs (below) instead, so other commands never parse it
+  cjs({ "berth-main": "src/bin/berth.ts" }, { external: [...common.external, "../registry/server/main.js"] }),
+  // `berth version` alone (src/bin/berth-lite.ts), which the launcher tries before the full bundle
+  cjs({ "berth-lite": "src/bin/berth-lite.ts" }),
+  cjs({ "berth-registry": "src/registry/server/main.ts" }),
   build({
     ...common,
     entryPoints: { berthd: "src/bin/berthd.ts" },

@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { main } from "../cli/main.js";
-import { useSyncUnixExchange } from "../client/wire.js";
 
 type RegistryMain = (argv: string[]) => Promise<number>;
 
@@ -18,7 +17,6 @@ async function registryMain(argv: string[]): Promise<number> {
   return m.registryMain(argv);
 }
 
-if (process.argv[2] !== "registry") useSyncUnixExchange();
 const run: Promise<number> = process.argv[2] === "registry" ? registryMain(process.argv.slice(3)) : main(process.argv.slice(2), import.meta.url);
 
 run.then(

@@ -13,7 +13,10 @@ import { StatusError } from "./cli-error.js";
 import { CLI_COMMIT, CLI_VERSION } from "./cli-version.js";
 import { compareStrings } from "../util/compare.js";
 import { PROG, globalFlags, hostOf, reportError } from "./globals.js";
+import { useSyncUnixExchange } from "../client/wire.js";
+/** The berth command line (the process's own: it makes the client's unix-socket calls blocking). */
 export async function main(argv: readonly string[], bundleUrl: string): Promise<number> {
+  useSyncUnixExchange();
   let g;
   try {
     g = parseFlags(globalFlags, argv, { interspersed: false });

@@ -153,6 +153,28 @@ Napi::Value Mount(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// A stream socket connected to the unix socket at path (timeouts for its reads and writes when
+// timeoutMs > 0); throws the errno error otherwise, "connect" naming a daemon that is not there.
+int ConnectUnix(Napi::Env env, const std::string& path, int timeoutMs) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) ThrowErrno(env, ENAMETOOLONG, "connect", path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) ThrowErrno(env, errno, "socket", path);
+  if (timeoutMs > 0) {
+    timeval tv{timeoutMs / 1000, (timeoutMs % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  }
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    int err = errno;
+    close(fd);
+    ThrowErrno(env, err, "connect", path);
+  }
+  return fd;
+}
+
 // One HTTP exchange over a unix socket, synchronously: connect, send `request` whole, read until the
 // server closes (the request says `Connection: close`). For the CLI's one-shot calls, where node:net's
 // first use costs more than the exchange. Errors carry errno's code ("connect" for a daemon that is not
@@ -163,23 +185,12 @@ Napi::Value UnixExchange(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[1].IsBuffer()) throw Napi::TypeError::New(env, "request must be a Buffer");
   Napi::Buffer<uint8_t> req = info[1].As<Napi::Buffer<uint8_t>>();
   int timeoutMs = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) ThrowErrno(env, ENAMETOOLONG, "connect", path);
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) ThrowErrno(env, errno, "socket", path);
+  int fd = ConnectUnix(env, path, timeoutMs);
   auto fail = [&](const char* syscall) {
     int err = errno;
     close(fd);
     ThrowErrno(env, err, syscall, path);
   };
-  if (timeoutMs > 0) {
-    timeval tv{timeoutMs / 1000, (timeoutMs % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  }
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) fail("connect");
   size_t off = 0;
   while (off < req.Length()) {
     ssize_t n = send(fd, req.Data() + off, req.Length() - off, MSG_NOSIGNAL);
@@ -212,18 +223,7 @@ Napi::Value UnixExchange(const Napi::CallbackInfo& info) {
 Napi::Value UnixConnect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = PathArg(info, 0, "path");
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) ThrowErrno(env, ENAMETOOLONG, "connect", path);
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) ThrowErrno(env, errno, "socket", path);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    int err = errno;
-    close(fd);
-    ThrowErrno(env, err, "connect", path);
-  }
-  close(fd);
+  close(ConnectUnix(env, path, 0));
   return env.Undefined();
 }
 

@@ -3,13 +3,19 @@ import assert from "node:assert/strict";
 import { writeImage } from "../../src/builder/image-writer.js";
 import { ctx, makeEnv, busyboxTar, fileStream, tmp, blobs } from "./images-env.js";
 
-test("import, inspect, list, history, tag, rmi", async (t) => {
+/** A fresh image env and fixture dir, both removed after the test. */
+function setup(t: { after(fn: () => Promise<void>): void }): { env: ReturnType<typeof makeEnv>; fx: ReturnType<typeof tmp> } {
   const env = makeEnv();
   const fx = tmp();
   t.after(async () => {
     await env.close();
     fx.cleanup();
   });
+  return { env, fx };
+}
+
+test("import, inspect, list, history, tag, rmi", async (t) => {
+  const { env, fx } = setup(t);
   const tar = busyboxTar(fx.dir);
   const progress: unknown[] = [];
   const id = await env.images.import(
@@ -88,12 +94,7 @@ test("import, inspect, list, history, tag, rmi", async (t) => {
 });
 
 test("untagged image: dangling, -f by ID over several repos, prune", async (t) => {
-  const env = makeEnv();
-  const fx = tmp();
-  t.after(async () => {
-    await env.close();
-    fx.cleanup();
-  });
+  const { env, fx } = setup(t);
   const a = await env.images.import(fileStream(busyboxTar(fx.dir)), { changes: [] }, () => undefined, ctx);
   const b = await env.images.import(fileStream(busyboxTar(fx.dir, { "etc/x": "1" })), { repo: "b", changes: [] }, () => undefined, ctx);
   await env.images.tag(b, "c", "1", ctx);
@@ -112,12 +113,7 @@ test("untagged image: dangling, -f by ID over several repos, prune", async (t) =
 });
 
 test("an image pinned by a build in progress outlives rmi -f of its child, image prune and rmi; unpinned, it goes", async (t) => {
-  const env = makeEnv();
-  const fx = tmp();
-  t.after(async () => {
-    await env.close();
-    fx.cleanup();
-  });
+  const { env, fx } = setup(t);
   const a = await env.images.import(fileStream(busyboxTar(fx.dir)), { changes: [] }, () => undefined, ctx);
   const kid = await writeImage(env.images, {
     parentId: a,
