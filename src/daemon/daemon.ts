@@ -309,6 +309,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
       delayMs: idleReclaimDelay(),
       reclaim: () => {
         drainBufferPools();
+        state.shrinkMemory();
         reclaimMemory();
       },
       log,

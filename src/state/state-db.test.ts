@@ -48,3 +48,23 @@ test("tx commits with synchronous=FULL; txRelaxed and everything inside relaxedW
   assert.ok(statSync(path.join(dir, "state.db")).size >= before);
   assert.equal((state.db.prepare("SELECT COUNT(*) AS n FROM t").get() as { n: number }).n, 50);
 });
+
+test("shrinkMemory forgets the kept statements (prepared again on next use) and SQLite's cache; queries go on", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "berth-state-"));
+  const state = StateDb.open(dir);
+  try {
+    state.db.exec("CREATE TABLE t (a)");
+    const sql = "INSERT INTO t VALUES (?)";
+    const first = state.db.prepare(sql);
+    assert.equal(state.db.prepare(sql), first, "kept for reuse");
+    first.run(1);
+    state.shrinkMemory();
+    const again = state.db.prepare(sql);
+    assert.notEqual(again, first);
+    again.run(2);
+    assert.equal((state.db.prepare("SELECT COUNT(*) AS n FROM t").get() as { n: number }).n, 2);
+  } finally {
+    state.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -26,10 +26,12 @@ export class StateDb {
   /** Set inside relaxedWithin: tx() commits there as txRelaxed. */
   private readonly relaxedScope = new AsyncLocalStorage<true>();
 
+  private readonly forgetStatements: () => void;
+
   private constructor(db: Database.Database, durable: boolean) {
     this.db = db;
     this.durable = durable;
-    memoizePrepare(db);
+    this.forgetStatements = memoizePrepare(db);
   }
 
   static open(dataRoot: string, list: readonly Migration[] = migrations): StateDb {
@@ -102,6 +104,15 @@ export class StateDb {
     return this.relaxedScope.run(true, fn);
   }
 
+  /**
+   * Gives memory back when the daemon is idle: drops the prepared statements kept for reuse (they are
+   * prepared again on next use) and SQLite's page cache (`shrink_memory`).
+   */
+  shrinkMemory(): void {
+    this.forgetStatements();
+    this.db.pragma("shrink_memory");
+  }
+
   /** Makes every commit so far durable (the log fsynced, then checkpointed into the database file). */
   flush(): void {
     if (!this.durable) return;
@@ -121,7 +132,8 @@ export class StateDb {
 const PREPARED_MAX = 512;
 
 /** Makes db.prepare return one statement per SQL text (at most PREPARED_MAX kept; then the cache starts over). */
-function memoizePrepare(db: Database.Database): void {
+/** Returns a function that forgets the statements kept so far. */
+function memoizePrepare(db: Database.Database): () => void {
   const raw = db.prepare.bind(db);
   const cache = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {
@@ -134,4 +146,5 @@ function memoizePrepare(db: Database.Database): void {
     return st;
   };
   db.prepare = prepare as Database.Database["prepare"];
+  return () => cache.clear();
 }
