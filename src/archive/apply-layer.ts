@@ -5,7 +5,7 @@
  * owners/modes/mtimes/xattrs restored (never trusted.overlay.* from a tar). Whiteouts are written
  * for overlayfs or applied by deletion (see ApplyTarget in snapshots/snapshotter.ts).
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../util/crypto.js";
 import {
   chmodSync,
   closeSync,

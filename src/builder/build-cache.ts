@@ -2,7 +2,7 @@
  * The classic builder's step cache in SQLite (state/migrations/0004-build-cache.ts): (parent image,
  * step key) → the image the step made. A hit is used only while that image still exists.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../util/crypto.js";
 import * as path from "node:path";
 import type { StateDb } from "../state/index.js";
 import { cacheMountRootOf, cacheMountStoreFor, type CacheMountStore } from "./cache-mounts.js";

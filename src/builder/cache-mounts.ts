@@ -8,7 +8,7 @@
  * them (a per-id mutex held for the whole step); `private` gives each concurrent user its own
  * directory (the first free one of the id, or a new one).
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../util/crypto.js";
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import * as path from "node:path";

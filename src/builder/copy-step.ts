@@ -3,7 +3,7 @@
  * `--from`, plus heredoc bodies) are checksummed for the cache key, then copied into a fresh snapshot
  * of the current image, whose changes become the step's layer. No container is made.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { InternalError, InvalidArgumentError, NotFoundError, NotImplementedError, messageOf } from "../errdefs/index.js";

@@ -4,7 +4,7 @@
  * bound in, host-path binds), and a temporary mount of the snapshot for a container that is not
  * running (its own rootfs mount exists only while it runs).
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import { existsSync, promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";

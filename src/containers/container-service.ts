@@ -6,7 +6,7 @@
  * Dirs: <data-root>/containers/<id>/ (config.json, rootfs mount point, hosts, hostname, resolv.conf,
  * <id>-json.log), <exec-root>/c/<id12>/ (conmon's pidfiles, attach socket, ctl fifo), <exec-root>/exits/.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, rename as renameFile, stat } from "node:fs/promises";
 import * as path from "node:path";

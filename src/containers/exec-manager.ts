@@ -3,7 +3,7 @@
  * through a StreamSession), each under its own conmon. Records are kept in memory for inspect until their
  * container is gone (pruned lazily on every call), as docker keeps them until the container is removed.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import { readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import type { Readable } from "node:stream";

@@ -9,7 +9,7 @@
  * (symlinks followed within the root, never out of it), image content is copied up into an empty
  * volume, and option-mounted volumes (tmpfs, bind, nfs) are mounted through volumes/.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import type { HostConfig, MountPoint, MountSpec } from "../api/types/containers.js";

@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { randomInt } from "../util/crypto.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
 
 const ADJECTIVES = [

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import { createReadStream, promises as fsp } from "node:fs";
 import * as path from "node:path";
 import type { Readable } from "node:stream";

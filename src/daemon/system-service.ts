@@ -1,5 +1,5 @@
 /** SystemBackend: /version, /info, /system/df, from the daemon's config and services. */
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../util/crypto.js";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { RequestContext, SystemBackend } from "../api/backend.js";

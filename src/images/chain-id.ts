@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash } from "../util/crypto.js";
 
 /** OCI chain IDs: chainID(0) = diffID(0); chainID(n) = sha256(chainID(n-1) + " " + diffID(n)). */
 export function chainIds(diffIds: readonly string[]): string[] {

@@ -10,7 +10,7 @@
  * and SQLite's log keeps commits in order, so the durable commit that makes an image visible carries
  * every lease change before it. That saves a WAL fsync per pinned resource (dozens per build).
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import type { StateDb } from "../state/index.js";
 import { isoTime } from "../util/iso-time.js";
 

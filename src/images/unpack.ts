@@ -5,7 +5,7 @@
  * mid-layer leaves only an extract-* leftover (swept at start) and no half layer.
  */
 import { decompressGuarded } from "./bomb-guard.js";
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import type { Readable } from "node:stream";
 import { applyLayer } from "../archive/index.js";
 import type { ContentStore } from "../content/content-store.js";

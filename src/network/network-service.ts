@@ -7,7 +7,7 @@
  * State lives in SQLite (network/network-store.ts); links and rules are derived from it, so
  * init() at daemon start recreates what is missing and removes what is stale.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { EndpointSettings, NetworkSettings, PortBinding } from "../api/types/containers.js";

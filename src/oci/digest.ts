@@ -1,4 +1,4 @@
-import { createHash, type Hash } from "node:crypto";
+import { createHash, type Hash } from "../util/crypto.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
 
 const digestRe = /^sha256:[a-f0-9]{64}$/;

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "./crypto.js";
 import { promises as fsp, constants } from "node:fs";
 import * as path from "node:path";
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "./crypto.js";
 
 /** A 64-hex random id, as docker uses for containers and exec instances. */
 export function randomId(): string {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 import { InvalidArgumentError } from "../errdefs/index.js";
 
 const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

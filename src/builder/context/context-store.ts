@@ -14,7 +14,7 @@
  * `maxBytes`; `prune()` (builder prune) empties it. Digests of checked manifests not yet built are
  * pinned so neither removes them in between.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "../../util/crypto.js";
 import {
   chmodSync,
   chownSync,

@@ -3,7 +3,7 @@
  * root, wildcards, symlinks followed inside the root) and the content checksum used as the
  * instruction's cache key.
  */
-import { createHash, type Hash } from "node:crypto";
+import { createHash, type Hash } from "../../util/crypto.js";
 import { createReadStream, readFileSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import { resolveInRoot } from "../../containers/fs/index.js";

@@ -13,7 +13,7 @@
  * on another file system, or one whose inode this step already linked (two names would become a
  * hardlink in the layer; docker makes two files), is copied as before.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../../util/crypto.js";
 import { chmodSync, constants, copyFileSync, lchownSync, linkSync, renameSync, statSync, utimesSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import { errnoCode } from "../../errdefs/index.js";

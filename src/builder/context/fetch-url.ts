@@ -3,7 +3,7 @@
  * verified against `--checksum` when given, and added with mode 0600 and the server's Last-Modified
  * time, as docker does. Redirects are followed (at most 10); a transfer that stalls for a minute fails.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../../util/crypto.js";
 import { createWriteStream } from "node:fs";
 import { chmod, utimes } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";

@@ -5,7 +5,7 @@
  * when an identity token is given. Tokens are cached per (host, scope, credentials) until `expires_in`
  * (default 60 s) and dropped on a 401. A `registrytoken` is sent as the bearer token unchanged.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../../util/crypto.js";
 import { UnauthorizedError, UnavailableError } from "../../errdefs/index.js";
 import { errorForStatus, registryErrorMessage } from "./registry-errors.js";
 import { backoffMs, isRetryableStatus, sleep, type RetryPolicy } from "./retry.js";
