@@ -1,4 +1,7 @@
-import { createHash, type Hash } from "../util/crypto.js";
+import type { Hash } from "node:crypto";
+
+/** node:crypto's createHash, the module loaded on first use (see util/crypto.ts for why). */
+const createHash = (algorithm: string): Hash => process.getBuiltinModule("node:crypto").createHash(algorithm);
 import { InvalidArgumentError } from "../errdefs/index.js";
 
 const digestRe = /^sha256:[a-f0-9]{64}$/;
