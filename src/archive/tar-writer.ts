@@ -132,48 +132,29 @@ export function encodeEntryHeaders(e: TarWriteEntry): Buffer {
   return Buffer.concat([paxHeader, data, Buffer.alloc(padding(data.length)), header]);
 }
 
-/** File bodies are read in pieces of at most this many bytes. */
+/** writeTar reads file bodies in pieces of at most this many bytes. */
 const READ_PIECE = 1 << 20;
 /** writeTar's pairs of body buffers. */
 const readPieces = bufferPool(READ_PIECE, 4);
 
-/**
- * The first `size` bytes of a file (fewer if it is shorter), read in pieces of up to 1 MiB with the next
- * read already in flight while the consumer handles the current piece. Every piece is a fresh buffer.
- */
-async function* fileChunks(file: string | Buffer, size: number): AsyncGenerator<Uint8Array> {
-  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  let left = size;
-  const read = (): Promise<{ bytesRead: number; buffer: Buffer }> => {
-    const n = Math.min(READ_PIECE, left);
-    return fh.read(Buffer.allocUnsafe(n), 0, n, null);
-  };
-  let next: Promise<{ bytesRead: number; buffer: Buffer }> | undefined = left > 0 ? read() : undefined;
-  try {
-    while (next) {
-      const { bytesRead, buffer } = await next;
-      next = undefined;
-      if (bytesRead === 0) return;
-      left -= bytesRead;
-      if (left > 0) next = read();
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    // a read still in flight must finish before the file is closed
-    if (next) await next.catch(() => undefined);
-    await fh.close();
-  }
-}
-
-async function* sourceChunks(src: TarSource | undefined, size: number): AsyncGenerator<Uint8Array> {
+async function* sourceChunks(src: TarSource | undefined): AsyncGenerator<Uint8Array> {
   if (src === undefined) return;
   if (src instanceof Uint8Array) {
     yield src;
     return;
   }
   if ("file" in src) {
-    yield* fileChunks(src.file, size);
-    return;
+    const fh = await open(src.file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      for (;;) {
+        const buf = Buffer.allocUnsafe(256 * 1024);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) return;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
   }
   yield* src;
 }
@@ -185,7 +166,7 @@ function checkBodySize(e: TarWriteEntry, written: number, size: number): void {
 /** The body and padding of a file entry of `size` bytes. Throws when the source's length differs. */
 async function* encodeBody(e: TarWriteEntry, size: number): AsyncGenerator<Buffer> {
   let written = 0;
-  const it = sourceChunks(e.source, size)[Symbol.asyncIterator]();
+  const it = sourceChunks(e.source)[Symbol.asyncIterator]();
   try {
     while (written < size) {
       const r = await it.next();
@@ -272,11 +253,7 @@ async function writeEntries(entries: Iterable<TarWriteEntry> | AsyncIterable<Tar
   await sink(END_OF_ARCHIVE);
 }
 
-/**
- * A Readable tar stream from entries. Headers, padding and the bodies of `{ file }` sources come in
- * buffers of their own that nothing changes afterwards, so a consumer of a tar of files only (packDir)
- * may keep its chunks or hand them to ContentWriter.write as owned.
- */
+/** A Readable tar stream from entries. */
 export function packTar(entries: Iterable<TarWriteEntry> | AsyncIterable<TarWriteEntry>): Readable {
   return Readable.from(tarChunks(entries), { objectMode: false });
 }

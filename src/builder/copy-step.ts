@@ -7,7 +7,7 @@ import { randomBytes } from "../util/crypto.js";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { InternalError, InvalidArgumentError, NotFoundError, NotImplementedError, messageOf } from "../errdefs/index.js";
-import { mountTemp, openLayer, overlayUpperDir, writeUpperDirTar } from "../containers/container-fs-access.js";
+import { mountTemp, openLayer, overlayDirs, writeUpperDirTar } from "../containers/container-fs-access.js";
 import { resolveInRoot } from "../containers/fs/index.js";
 import { resolveUser } from "../containers/index.js";
 import type { AddInstruction, CopyInstruction } from "../dockerfile/index.js";
@@ -211,7 +211,7 @@ export async function commitSnapshotStep(
   try {
     // volatile: the step's layer blob is its durable copy, so unmounting need not sync the file system
     const mounts = await sn.prepare(snKey, parentChain, { labels: { [VOLATILE_LABEL]: "true" } });
-    const upperDir = await overlayUpperDir(sn, snKey);
+    const upperDir = overlayDirs(mounts).upperDir;
     const t = await mountTemp(mounts);
     let unmounted = false;
     const t0 = performance.now();
@@ -226,16 +226,16 @@ export async function commitSnapshotStep(
         (e: unknown) => b.deps.log.warn("unmounting a build snapshot failed", { err: messageOf(e) }),
       );
     }
-    const base = stepImageOptions(st, cc, b.deps.platform, b.signal);
-    // overlay: the snapshot's upper dir becomes the layer as it is (no second copy of every file). No
-    // init layer was ever mounted here, so what the step wrote under /etc/hosts and the like is kept, as
-    // BuildKit keeps it.
     if (afterUnmount) {
       if (!unmounted) throw new InternalError("the build step's snapshot could not be unmounted");
       afterUnmount();
     }
-    const upper = unmounted ? upperDir : undefined;
     const released = performance.now();
+    const base = stepImageOptions(st, cc, b.deps.platform, b.signal);
+    // overlay: the snapshot's upper dir becomes the layer as it is (no second copy of every file). No
+    // init layer was ever mounted here, so what the step wrote under /etc/hosts and the like is kept, as
+    // BuildKit keeps it.
+    const upper = unmounted ? upperDir : undefined;
     if (upper) {
       const id = await writeImage(b.deps.images, { ...base, snapshot: { key: snKey, tar: (sink) => writeUpperDirTar(upper, sink, b.signal) } });
       b.deps.log.debug("build step's layer committed in place", {

@@ -1,7 +1,7 @@
 /**
  * `berth version` without the rest of the CLI: esbuild bundles this (through src/bin/berth-lite.ts) into
- * dist/berth-lite.cjs, a fraction of the full bundle, and the launcher (scripts/cli-loader.cjs) tries it first when the command line names
- * `version`. It settles everything before printing anything: a command line it does not handle exactly
+ * dist/berth-lite.cjs, a fraction of the full bundle, and the launcher (scripts/cli-loader.cjs) tries it
+ * first when the command line names `version`. It settles everything before printing anything: a command line it does not handle exactly
  * as the full CLI would (another command, help, a flag error) gives undefined, and the launcher runs
  * the full bundle on the same arguments.
  */

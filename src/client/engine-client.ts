@@ -142,9 +142,7 @@ export class EngineClient {
       try {
         if (unixConnect(this.endpoint.socketPath)) return;
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? "";
-        if (CONNECT_CODES.includes(code)) throw new ConnectError(this.host, { cause: e });
-        throw e;
+        throw this.connectError((e as NodeJS.ErrnoException).code, e) ?? e;
       }
     }
     await this.apiVersion();
@@ -171,8 +169,7 @@ export class EngineClient {
     try {
       res = await exchangeEarly(this.endpoint, method, full + encodeQuery(opts.query), headers, payload);
     } catch (e) {
-      if (e instanceof WireConnectError && CONNECT_CODES.includes(e.code ?? "")) throw new ConnectError(this.host, { cause: e });
-      throw e;
+      throw (e instanceof WireConnectError ? this.connectError(e.code, e) : undefined) ?? e;
     }
     if (res.status >= 400) {
       const text = (await res.body.catch(() => Buffer.alloc(0))).toString("utf8");
@@ -188,9 +185,13 @@ export class EngineClient {
     try {
       return await exchange(this.endpoint, method, path + encodeQuery(opts.query), headers, payload);
     } catch (e) {
-      if (e instanceof WireConnectError && CONNECT_CODES.includes(e.code ?? "")) throw new ConnectError(this.host, { cause: e });
-      throw e;
+      throw (e instanceof WireConnectError ? this.connectError(e.code, e) : undefined) ?? e;
     }
+  }
+
+  /** ConnectError for a socket error that means the daemon is not there (else undefined). */
+  private connectError(code: string | undefined, cause: unknown): ConnectError | undefined {
+    return CONNECT_CODES.includes(code ?? "") ? new ConnectError(this.host, { cause }) : undefined;
   }
 
   private raw(method: string, path: string, opts: RequestOptions): Promise<IncomingMessage> {
@@ -200,10 +201,7 @@ export class EngineClient {
       // servername "" skips the agent's TLS server-name guess (an IP-literal regexp costing ~5 ms per start).
       const reqOpts: HttpRequestOptions & { servername: string } = { ...this.endpoint, method, path: path + qs, headers, agent: false, servername: "" };
       const req = http().request(reqOpts, resolve);
-      req.on("error", (e: NodeJS.ErrnoException) => {
-        if (CONNECT_CODES.includes(e.code ?? "")) reject(new ConnectError(this.host, { cause: e }));
-        else reject(e);
-      });
+      req.on("error", (e: NodeJS.ErrnoException) => reject(this.connectError(e.code, e) ?? e));
       if (payload === undefined) req.end();
       else if (typeof payload === "string" || Buffer.isBuffer(payload)) req.end(payload);
       else {

@@ -16,8 +16,9 @@ let syncUnix = false;
 
 /**
  * Lets exchange() block on unix sockets (the native addon's synchronous exchange). Only the berth command
- * line turns it on (cli/main.ts, cli/lite.ts): in a process that also serves the socket it talks to (a test's fake daemon,
- * an embedding program) a blocking call would wait for an answer its own event loop has to give.
+ * line turns it on (cli/main.ts, cli/lite.ts): in a process that also serves the socket it talks to (a
+ * test's fake daemon, an embedding program) a blocking call would wait for an answer its own event loop
+ * has to give.
  */
 export function useSyncUnixExchange(on = true): void {
   syncUnix = on;

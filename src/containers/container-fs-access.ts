@@ -129,11 +129,6 @@ export function layerTar(upperDir: string): Readable {
   });
 }
 
-/** The upper dir of overlay snapshot `key` (undefined for a snapshotter without overlay). */
-export async function overlayUpperDir(sn: Snapshotter, key: string): Promise<string | undefined> {
-  return overlayDirs(await sn.mounts(key)).upperDir;
-}
-
 /** The layer tar of an upper dir as it is, init paths included (a build step's snapshot has no init layer). */
 export function upperDirTar(upperDir: string): Readable {
   return packDir(upperDir, { overlayWhiteouts: true });

@@ -53,9 +53,9 @@ export class DeferredLinks {
 
   /**
    * With the snapshot unmounted: each deferred file is linked into the upper dir (over the whiteout that
-   * clearing a file of a lower layer left there, if any; not over what a later source put there), or, where linking fails (another file system,
-   * too many links), copied there with its owner, mode and mtime. The directories touched keep the
-   * mtimes the copy gave them.
+   * clearing a file of a lower layer left there, if any; not over what a later source put there), or,
+   * where linking fails (another file system, too many links), copied there with its owner, mode and
+   * mtime. The directories touched keep the mtimes the copy gave them.
    */
   finish(): void {
     const dirs = new Map<string, Stats>();

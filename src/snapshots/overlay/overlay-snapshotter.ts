@@ -1,7 +1,7 @@
 import { promises as fsp, readFileSync, rmSync, unlinkSync } from "node:fs";
 import * as path from "node:path";
 import { SnapshotBase } from "../snapshot-base.js";
-import type { SnapshotRow } from "../snapshot-rows.js";
+import { infoOf, type SnapshotRow } from "../snapshot-rows.js";
 import { VOLATILE_LABEL, type Mount } from "../snapshotter.js";
 import { shortId, shortIdRe } from "./short-id.js";
 
@@ -68,7 +68,7 @@ export class OverlaySnapshotter extends SnapshotBase {
     const lowers = this.lowers(row);
     if (lowers.length === 0) return [{ type: "bind", source: path.join(dir, "fs"), options: ["rbind", "rw"] }];
     const options = ["index=off", `lowerdir=${lowers.join(":")}`, `upperdir=${path.join(dir, "fs")}`, `workdir=${path.join(dir, "work")}`];
-    if (isVolatile(row)) {
+    if (infoOf(row).labels[VOLATILE_LABEL] === "true") {
       // After a volatile mount the kernel refuses the upper dir again until work/work/incompat/volatile is
       // gone (it cannot tell a clean unmount from a crash). The label says the files are disposable anyway.
       rmSync(path.join(dir, "work", "work", "incompat", "volatile"), { recursive: true, force: true });
@@ -83,13 +83,5 @@ export class OverlaySnapshotter extends SnapshotBase {
     if (only === undefined) return [{ type: "bind", source: path.join(this.dirOf(row), "fs"), options: ["rbind", "ro"] }];
     if (parents.length === 1) return [{ type: "bind", source: path.join(this.dirOf(only), "fs"), options: ["rbind", "ro"] }];
     return [{ type: "overlay", source: "overlay", cwd: this.root, options: ["ro", "index=off", `lowerdir=${parents.map((r) => this.linkOf(r)).join(":")}`] }];
-  }
-}
-
-function isVolatile(row: SnapshotRow): boolean {
-  try {
-    return (JSON.parse(row.labels) as Record<string, string>)[VOLATILE_LABEL] === "true";
-  } catch {
-    return false;
   }
 }
