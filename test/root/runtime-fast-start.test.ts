@@ -48,7 +48,19 @@ test("a created container whose init died is reported dead", async (t) => {
   await created(e, "true");
   const { pid } = runcState(e);
   process.kill(pid, "SIGKILL");
-  for (let i = 0; i < 100 && existsSync(`/proc/${pid}/stat`) && !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "utf8")); i++) await sleep(20);
+  // until init is a zombie or gone (reaped between two looks: no stat to read)
+  const stat = (): string | undefined => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  for (let i = 0; i < 100; i++) {
+    const st = stat();
+    if (st === undefined || /\) [ZX] /.test(st)) break;
+    await sleep(20);
+  }
   assert.equal(await tryFastStart(e.rt.runtimeRoot, e.id, 3_000), "dead");
   await assert.rejects(e.rt.start(e.id), /already dead/);
 });
