@@ -5,7 +5,8 @@
 // stay external.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 const skipTsc = process.argv.includes("--no-tsc");
 if (!skipTsc) execFileSync("node_modules/.bin/tsc", ["-p", "."], { stdio: "inherit" });
@@ -42,16 +43,42 @@ await Promise.all([
   cjs({ "berth-registry": "src/registry/server/main.ts" }),
   build({
     ...common,
+    // better-sqlite3's JS is bundled (its addon stays a file; state-db.ts names it): loading the package
+    // from node_modules resolved and compiled fourteen CommonJS files on every start
+    external: ["node-unix-socket", "*.node"],
     entryPoints: { berthd: "src/bin/berthd.ts" },
     outdir: "dist",
     splitting: true,
     format: "esm",
     chunkNames: "chunks/[name]-[hash]",
     banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
+      // `require` for bundled CommonJS code and native addons, made on first use: only the chunk that
+      // holds esbuild's runtime calls it, and a createRequire per chunk cost path work at every start
+      js: "#!/usr/bin/env node\nimport { createRequire as __berthCreateRequire } from 'node:module'; let __berthRequire; const require = Object.assign((id) => (__berthRequire ??= __berthCreateRequire(import.meta.url))(id), { resolve: (id, o) => (__berthRequire ??= __berthCreateRequire(import.meta.url)).resolve(id, o) });",
     },
   }),
 ]);
+asciiOnly("dist");
 copyFileSync("scripts/cli-loader.cjs", "dist/berth.cjs");
 chmodSync("dist/berth.cjs", 0o755);
 chmodSync("dist/berthd.js", 0o755);
+
+/**
+ * Rewrites every non-ASCII character left in the bundles (esbuild keeps them in comments and regular
+ * expressions) as a \\u escape. V8 keeps a source that has even one such character as a two-byte string:
+ * each loaded bundle would take twice its size in the heap for as long as the process runs. An escape
+ * means the same character in a string, template, regular expression or identifier, and is plain text
+ * in a comment. Columns after an escaped character on its line shift in the source map.
+ */
+function asciiOnly(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const file = join(dir, e.name);
+    if (e.isDirectory()) asciiOnly(file);
+    else if (/\.c?js$/.test(e.name)) {
+      const text = readFileSync(file, "utf8");
+      if (/String\.raw`[^`]*[^\x00-\x7f]/.test(text)) throw new Error(`${file}: a String.raw template holds a non-ASCII character`);
+      const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+      if (ascii !== text) writeFileSync(file, ascii);
+    }
+  }
+}

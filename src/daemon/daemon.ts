@@ -28,6 +28,12 @@ import { IdleReclaimer } from "./idle-reclaim.js";
 import { openStorage } from "./storage.js";
 import { BERTH_VERSION, engineId, SystemService } from "./system-service.js";
 import { ContextStore } from "../builder/context/context-store.js";
+import { ContainerService } from "../containers/index.js";
+import { ImageService } from "../images/index.js";
+import { NetworkService } from "../network/index.js";
+import { ContainerRuntime } from "../runtime/index.js";
+import { StateDb } from "../state/index.js";
+import { VolumeService } from "../volumes/index.js";
 import { contextStoreBackend } from "../builder/context/pending-context.js";
 
 export interface StartDaemonOptions {
@@ -59,8 +65,6 @@ async function openContainers(o: {
   volumes?: import("../volumes/index.js").VolumeService;
   network?: import("../network/index.js").NetworkService;
 }): Promise<import("../containers/index.js").ContainerService> {
-  const { ContainerRuntime } = await import("../runtime/index.js");
-  const { ContainerService } = await import("../containers/index.js");
   const conmon = findBinary("conmon");
   const initBinary = findBinary("tini-static") ?? findBinary("catatonit");
   const runtime = new ContainerRuntime({
@@ -102,7 +106,6 @@ async function openNetwork(o: {
   containerName: (id: string) => string | undefined;
   resolveContainer: (ref: string) => import("../network/index.js").ContainerRef | undefined;
 }): Promise<import("../network/index.js").NetworkService | undefined> {
-  const { NetworkService } = await import("../network/index.js");
   const network = new NetworkService({
     state: o.state,
     execRoot: o.config.execRoot,
@@ -191,13 +194,11 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
 
     const driver = await chooseStorageDriver(config.storageDriver, config.dataRoot);
     log.info("storage driver", { driver });
-    const { StateDb } = await import("../state/index.js");
     const state = StateDb.open(config.dataRoot);
     cleanups.push(() => state.close());
     const { content, snapshotter } = await openStorage(config.dataRoot, driver, state);
 
     const bus = new EventBus();
-    const { ImageService } = await import("../images/index.js");
     const arch = goArch();
     const platform: { os: string; architecture: string; variant?: string } = { os: "linux", architecture: arch.architecture };
     if (arch.variant) platform.variant = arch.variant;
@@ -221,7 +222,6 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     const gc = await images.recover();
     log.debug("recovered images", { gc });
 
-    const { VolumeService } = await import("../volumes/index.js");
     const volumes = new VolumeService({ state, dataRoot: config.dataRoot, log: log.child({ module: "volumes" }), emit: (action, name, attributes) => bus.publish("volume", action, { ID: name, Attributes: attributes }) });
     let containersRef: import("../containers/index.js").ContainerService | undefined;
     const network = await openNetwork({

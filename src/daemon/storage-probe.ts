@@ -1,21 +1,20 @@
 /**
  * Picks the storage driver: overlay2 when a throwaway overlay mount works inside the data root
  * (needs root and a filesystem overlayfs accepts as upper), else native (copy-based). The probe
- * mounts through mount/ (loaded lazily) and always unmounts and removes its directory.
+ * mounts through mount/ and always unmounts and removes its directory.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import * as path from "node:path";
 import type { StorageDriverName } from "./config.js";
+import * as mount from "../mount/index.js";
 
 export async function probeOverlay(dataRoot: string): Promise<boolean> {
   const tmp = path.join(dataRoot, "tmp");
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
   const dir = mkdtempSync(path.join(tmp, "overlay-probe-"));
-  let mount: typeof import("../mount/index.js") | undefined;
   try {
     for (const d of ["lower", "upper", "work", "merged"]) mkdirSync(path.join(dir, d));
     writeFileSync(path.join(dir, "lower", "probe"), "");
-    mount = await import("../mount/index.js");
     const options = [`lowerdir=${dir}/lower`, `upperdir=${dir}/upper`, `workdir=${dir}/work`];
     return await mount.withTempMount([{ type: "overlay", source: "overlay", options }], path.join(dir, "merged"), (root) =>
       Promise.resolve(existsSync(path.join(root, "probe"))),
@@ -23,7 +22,7 @@ export async function probeOverlay(dataRoot: string): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    if (mount?.isMounted(path.join(dir, "merged"))) await mount.unmount(path.join(dir, "merged"), { detach: true }).catch(() => undefined);
+    if (mount.isMounted(path.join(dir, "merged"))) await mount.unmount(path.join(dir, "merged"), { detach: true }).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

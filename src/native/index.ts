@@ -11,7 +11,7 @@
 import type { NativeBinding } from "./load.js";
 import { native } from "./load.js";
 
-export { findPackageRoot } from "./load.js";
+export { findPackageRoot, loadAddon, packageRoot } from "./load.js";
 export type { NativeBinding } from "./load.js";
 
 export type PathLike = string | Buffer;

@@ -5,7 +5,6 @@
  * dist/ and dist/chunks/ (esbuild bundles).
  */
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -31,15 +30,29 @@ export function findPackageRoot(from: string): string {
 }
 
 let cached: NativeBinding | undefined;
+let root: string | undefined;
 
-/** Loads the addon once. Throws a clear error when it was not built (run `npm rebuild` or node-gyp). */
+/** berth's package root (the directory with package.json and binding.gyp). */
+export function packageRoot(): string {
+  return (root ??= findPackageRoot(dirname(fileURLToPath(import.meta.url))));
+}
+
+/**
+ * Loads the native addon at `file` with process.dlopen: the file is named already, so none of require()'s
+ * module resolution runs (each step of it is path work at every daemon start).
+ */
+export function loadAddon<T>(file: string): T {
+  const m = { exports: {} };
+  process.dlopen(m, file);
+  return m.exports as T;
+}
+
 export function native(): NativeBinding {
   if (cached) return cached;
-  const root = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
-  const file = join(root, "build", "Release", "berth_native.node");
+  const file = join(packageRoot(), "build", "Release", "berth_native.node");
   if (!existsSync(file)) {
-    throw new Error(`berth native addon not built: ${file} is missing (run \`npm rebuild\` in ${root})`);
+    throw new Error(`berth native addon not built: ${file} is missing (run \`npm rebuild\` in ${packageRoot()})`);
   }
-  cached = createRequire(import.meta.url)(file) as NativeBinding;
+  cached = loadAddon<NativeBinding>(file);
   return cached;
 }

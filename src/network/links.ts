@@ -52,12 +52,26 @@ export async function ensureBridge(name: string, gatewayCidr: string, mac?: stri
   } else if (mac) {
     await runTool("ip", ["link", "set", name, "address", mac]);
   }
-  const addrs = JSON.parse(await runTool("ip", ["-j", "-4", "addr", "show", "dev", name])) as Array<{ addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
-  const have = (addrs[0]?.addr_info ?? []).some((a) => `${a.local ?? ""}/${String(a.prefixlen)}` === gatewayCidr);
-  if (!have) await runTool("ip", ["addr", "add", gatewayCidr, "dev", name]);
+  const have = await linkIpv4(name);
+  if (!have.includes(gatewayCidr)) await runTool("ip", ["addr", "add", gatewayCidr, "dev", name]);
+  // the bridge is berth's: an address left from an earlier configuration (another data root's default
+  // network, a changed subnet) would keep routing that subnet here, so it goes, as docker's does
+  for (const a of have) if (a !== gatewayCidr) await runTool("ip", ["addr", "del", a, "dev", name]);
   await runTool("ip", ["link", "set", name, "up"]);
   // DNAT from 127.0.0.1 to a container routes a loopback source out of this bridge.
   writeSysctl(`net.ipv4.conf.${name}.route_localnet`, "1");
+}
+
+/** A link's IPv4 addresses as "a.b.c.d/prefix", in the kernel's order; none when the link is missing. */
+export async function linkIpv4(name: string): Promise<string[]> {
+  let out: string;
+  try {
+    out = await runTool("ip", ["-j", "-4", "addr", "show", "dev", name]);
+  } catch {
+    return [];
+  }
+  const addrs = JSON.parse(out) as Array<{ addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
+  return (addrs[0]?.addr_info ?? []).filter((a) => a.local && a.prefixlen !== undefined).map((a) => `${a.local ?? ""}/${String(a.prefixlen)}`);
 }
 
 /** Deletes a link; a missing one is not an error (nor, as ever, any other failure). */

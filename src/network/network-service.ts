@@ -15,11 +15,11 @@ import type { NetworkCreateRequest, NetworkCreateResponse, NetworkPruneResponse,
 import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, NotImplementedError, messageOf } from "../errdefs/index.js";
 import type { StateDb } from "../state/index.js";
 import type { Logger } from "../util/log.js";
-import { contains, formatCidr, formatIp, macFor, overlaps, parseCidr, parseIp, type Cidr } from "./cidr.js";
+import { contains, formatCidr, formatIp, macFor, overlaps, parseCidr, parseIp, size, type Cidr } from "./cidr.js";
 import { withHostLock } from "./host-lock.js";
 import { allocateIp, defaultPool, pickSubnet } from "./ipam.js";
 import { DnsResponder } from "./dns-responder.js";
-import { createNetns, deleteLink, enableForwarding, ensureBridge, hostRoutes, listBridges, plugVeth, removeNetns } from "./links.js";
+import { createNetns, deleteLink, enableForwarding, ensureBridge, hostRoutes, linkIpv4, listBridges, plugVeth, removeNetns } from "./links.js";
 import { explainLoopbackListeners, listenersOf } from "./listeners.js";
 import { NetworkStore, type EndpointRecord, type EndpointRequest, type NetworkRecord, type PublishedPort } from "./network-store.js";
 import { applyRuleset, type Ruleset } from "./nft-ruleset.js";
@@ -123,9 +123,8 @@ export class NetworkService {
     const now = isoTime();
     const byName = new Map(this.store.networks().map((n) => [n.name, n]));
     if (!byName.has("bridge")) {
-      const subnet = pickSubnet(defaultPool(), await this.takenSubnets());
-      const gw = formatIp(subnet.base + 1);
       const bridge = `${this.prefix}0`;
+      const { subnet, gw } = await this.defaultBridgeSubnet(bridge);
       this.store.insertNetwork({
         id: newId(),
         name: "bridge",
@@ -172,6 +171,25 @@ export class NetworkService {
     // Endpoints whose namespace is gone (host reboot) cannot be live.
     for (const e of this.store.endpoints()) if (!existsSync(e.netns)) await this.release(e.containerId);
     await this.syncRules();
+  }
+
+  /**
+   * The default network's subnet and gateway. Like dockerd with docker0, a bridge that is already there
+   * with an IPv4 address (left by a daemon on another data root, or set up by hand) keeps it, as long as
+   * no network of this store overlaps it; otherwise the first free subnet of the default pool.
+   */
+  private async defaultBridgeSubnet(bridge: string): Promise<{ subnet: Cidr; gw: string }> {
+    const existing = (await linkIpv4(bridge))[0];
+    if (existing !== undefined) {
+      const subnet = parseCidr(existing);
+      const gw = existing.slice(0, existing.indexOf("/"));
+      const gwIp = parseIp(gw) ?? subnet.base;
+      const usable = subnet.prefix <= 30 && gwIp !== subnet.base && gwIp !== subnet.base + size(subnet) - 1;
+      const clash = this.store.networks().some((n) => n.subnet !== "" && overlaps(parseCidr(n.subnet), subnet));
+      if (usable && !clash) return { subnet, gw };
+    }
+    const subnet = pickSubnet(defaultPool(), await this.takenSubnets());
+    return { subnet, gw: formatIp(subnet.base + 1) };
   }
 
   /** Releases the endpoints of containers that are not running (call after containers recovered). */

@@ -1,9 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import Database from "better-sqlite3";
 import * as path from "node:path";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { migrations, type Migration } from "./migrations.js";
 import { isoTime } from "../util/iso-time.js";
+import { loadAddon, packageRoot } from "../native/index.js";
 
 /**
  * The metadata database: <data-root>/state.db, SQLite in WAL mode with synchronous=FULL, opened only by
@@ -36,7 +38,7 @@ export class StateDb {
 
   static open(dataRoot: string, list: readonly Migration[] = migrations): StateDb {
     mkdirSync(dataRoot, { recursive: true, mode: 0o711 });
-    const db = new Database(path.join(dataRoot, "state.db"));
+    const db = new Database(path.join(dataRoot, "state.db"), sqliteOptions());
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
@@ -48,7 +50,7 @@ export class StateDb {
 
   /** An in-memory database (unit tests). */
   static memory(list: readonly Migration[] = migrations): StateDb {
-    const db = new Database(":memory:");
+    const db = new Database(":memory:", sqliteOptions());
     db.pragma("foreign_keys = ON");
     const s = new StateDb(db, false);
     s.migrate(list);
@@ -147,4 +149,22 @@ function memoizePrepare(db: Database.Database): () => void {
   };
   db.prepare = prepare as Database.Database["prepare"];
   return () => cache.clear();
+}
+
+let sqliteAddon: object | null | undefined;
+/**
+ * better-sqlite3's options, handing it its native addon. Left to itself, the package finds the addon
+ * through `bindings`, which walks a dozen candidate paths and reads a stack trace to learn where it was
+ * called from. The addon is looked for in berth's own node_modules first, then where module resolution
+ * finds the package.
+ */
+function sqliteOptions(): Database.Options {
+  if (sqliteAddon === undefined) {
+    const addonIn = (pkgDir: string): string => path.join(pkgDir, "build", "Release", "better_sqlite3.node");
+    let file = addonIn(path.join(packageRoot(), "node_modules", "better-sqlite3"));
+    if (!existsSync(file)) file = addonIn(path.dirname(createRequire(import.meta.url).resolve("better-sqlite3/package.json")));
+    sqliteAddon = existsSync(file) ? loadAddon<object>(file) : null;
+  }
+  // the package takes the addon object itself (lib/database.js); its typings name only a path
+  return sqliteAddon === null ? {} : { nativeBinding: sqliteAddon as unknown as string };
 }

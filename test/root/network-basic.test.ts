@@ -162,3 +162,38 @@ test("stale bridges with berth's prefix are removed at init; default bridge avoi
   assert.notEqual(sub, "172.17.0.0/16");
   assert.match(sub, /^(172|192)\./);
 });
+
+function ipv4Of(dev: string): string[] {
+  const out = JSON.parse(execFileSync("ip", ["-j", "-4", "addr", "show", "dev", dev], { encoding: "utf8" })) as Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>;
+  return (out[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+}
+
+test("a fresh store's default network keeps the address its bridge already has; stray addresses go", async (t) => {
+  const env = setup(t);
+  const bridge = `${env.prefix}0`;
+  // the bridge as another data root's daemon left it, with a second address from a changed setup
+  execFileSync("ip", ["link", "add", bridge, "type", "bridge"]);
+  execFileSync("ip", ["addr", "add", "10.213.4.1/24", "dev", bridge]);
+  execFileSync("ip", ["addr", "add", "10.213.9.1/24", "dev", bridge]);
+  await env.svc.init();
+  const ipam = (await env.svc.inspect("bridge")).IPAM.Config?.[0];
+  assert.equal(ipam?.Subnet, "10.213.4.0/24", "docker's rule: an existing bridge address is the default network's");
+  assert.equal(ipam?.Gateway, "10.213.4.1");
+  assert.deepEqual(ipv4Of(bridge), ["10.213.4.1/24"], "only the gateway address is left");
+
+  // a second init on the same store finds everything in place and adds nothing
+  await env.reopen().init();
+  assert.deepEqual(ipv4Of(bridge), ["10.213.4.1/24"]);
+});
+
+test("a bridge address that a network of the store already covers is not adopted", async (t) => {
+  const env = setup(t);
+  await env.svc.create({ Name: "taken", IPAM: { Config: [{ Subnet: "10.214.0.0/24" }] } });
+  const bridge = `${env.prefix}0`;
+  execFileSync("ip", ["link", "add", bridge, "type", "bridge"]);
+  execFileSync("ip", ["addr", "add", "10.214.0.7/24", "dev", bridge]);
+  await env.svc.init();
+  const sub = (await env.svc.inspect("bridge")).IPAM.Config?.[0]?.Subnet ?? "";
+  assert.notEqual(sub, "10.214.0.0/24");
+  assert.deepEqual(ipv4Of(bridge), [`${sub.replace(/\.0\/(\d+)$/, ".1/$1")}`], "the bridge now holds the new gateway only");
+});
