@@ -1,7 +1,8 @@
 /**
  * The composition root. Boot order: config → lock → dirs → state → content (sweep) → snapshotter
- * (sweep) → images.recover() → event bus → API → "API listen on …" → pidfile. Heavy modules
- * (SQLite, images, archive) are imported lazily so the idle daemon stays small.
+ * (sweep) → images.recover() → event bus → API → "API listen on …" → pidfile. What every start needs is
+ * imported statically (one chunk of the daemon bundle instead of one per subsystem: each chunk costs
+ * module resolution at start); the builder and the registry client load on first use.
  */
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";

@@ -1,4 +1,4 @@
-/** Opens the content store and snapshotter (lazily imported) and sweeps leftovers of interrupted work. */
+/** Opens the content store and snapshotter and sweeps leftovers of interrupted work. */
 import * as path from "node:path";
 import type { ContentStore } from "../content/content-store.js";
 import type { Snapshotter } from "../snapshots/snapshotter.js";
