@@ -20,6 +20,7 @@ import { downloadUrl, isHttpSource } from "./context/fetch-url.js";
 import { cachedStep, type BuildContextState } from "./build-state.js";
 import { stepImageOptions, writeImage } from "./image-writer.js";
 import type { StageState } from "./stage-runner.js";
+import { monotonicMs } from "../util/monotonic.js";
 
 type Entry = { host: string; rel: string; isDir: boolean };
 
@@ -214,13 +215,13 @@ export async function commitSnapshotStep(
     const upperDir = overlayDirs(mounts).upperDir;
     const t = await mountTemp(mounts);
     let unmounted = false;
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     let copied = 0;
     let afterUnmount: (() => void) | void;
     try {
       afterUnmount = await mutate(t.root, upperDir);
     } finally {
-      copied = performance.now();
+      copied = monotonicMs();
       await t.release().then(
         () => (unmounted = true),
         (e: unknown) => b.deps.log.warn("unmounting a build snapshot failed", { err: messageOf(e) }),
@@ -230,7 +231,7 @@ export async function commitSnapshotStep(
       if (!unmounted) throw new InternalError("the build step's snapshot could not be unmounted");
       afterUnmount();
     }
-    const released = performance.now();
+    const released = monotonicMs();
     const base = stepImageOptions(st, cc, b.deps.platform, b.signal);
     // overlay: the snapshot's upper dir becomes the layer as it is (no second copy of every file). No
     // init layer was ever mounted here, so what the step wrote under /etc/hosts and the like is kept, as
@@ -241,7 +242,7 @@ export async function commitSnapshotStep(
       b.deps.log.debug("build step's layer committed in place", {
         step: base.createdBy,
         image: id,
-        ms: `copy=${Math.round(copied - t0)} unmount=${Math.round(released - copied)} commit=${Math.round(performance.now() - released)}`,
+        ms: `copy=${Math.round(copied - t0)} unmount=${Math.round(released - copied)} commit=${Math.round(monotonicMs() - released)}`,
       });
       return id;
     }

@@ -58,6 +58,7 @@ import { inspectView, summaryView, type ContainerPaths } from "./views.js";
 import { attachNetwork, checkNetworkMode, hostsFileOf, NetworkAttachError, networkSettingsOf, portsOf } from "./network-attach.js";
 import type { NetworkService } from "../network/index.js";
 import { isoTime } from "../util/iso-time.js";
+import { monotonicMs } from "../util/monotonic.js";
 
 // The Engine API's shapes, restated structurally: containers/ sits below api/ (api/backend.ts's
 // ContainersBackend is satisfied without importing it, as images/ does for ImagesBackend).
@@ -337,10 +338,10 @@ export class ContainerService {
     const rootfs = path.join(p.bundleDir, "rootfs");
     const stateDir = this.stateDir(id);
     let netReady: Promise<void> | undefined;
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const phases: Record<string, number> = {};
     const mark = (name: string): void => {
-      phases[name] = Math.round(performance.now() - t0);
+      phases[name] = Math.round(monotonicMs() - t0);
     };
     this.launching.add(id);
     this.earlyExits.delete(id);

@@ -6,6 +6,7 @@
  * time, `reclaim` runs once (the native addon's full low-memory GC plus malloc_trim).
  */
 import type { Logger } from "../util/log.js";
+import { monotonicMs } from "../util/monotonic.js";
 
 export interface IdleReclaimOptions {
   delayMs: number;
@@ -46,7 +47,7 @@ export class IdleReclaimer {
     if (this.closed || !this.dirty) return;
     this.dirty = false;
     const before = process.memoryUsage.rss();
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     try {
       this.opts.reclaim();
     } catch (err) {
@@ -61,7 +62,7 @@ export class IdleReclaimer {
       heapUsedKiB: kib(m.heapUsed),
       heapTotalKiB: kib(m.heapTotal),
       externalKiB: kib(m.external),
-      ms: Math.round(performance.now() - t0),
+      ms: Math.round(monotonicMs() - t0),
     });
   }
 }
