@@ -32,3 +32,14 @@ test("the daemon still reads a µs duration (an escaped character in a regular e
   const bad = await d.api({ method: "POST", path: `/images/prune?filters=${encodeURIComponent(JSON.stringify({ until: ["5xs"] }))}` });
   assert.equal(bad.status, 400, bad.body.toString());
 });
+
+test("a daemon's start-up and idle pings run no optimizing compile (its first one faults in ~3.5 MB of node's code)", async (t) => {
+  const d = await startBerthd(t, { nodeArgs: ["--trace-opt"] });
+  for (let i = 0; i < 5; i++) assert.equal((await d.api({ method: "GET", path: "/_ping" })).status, 200);
+  await new Promise((r) => setTimeout(r, 500));
+  const compiled = d
+    .log()
+    .split("\n")
+    .filter((l) => l.startsWith("[marking") || l.startsWith("[compiling method"));
+  assert.deepEqual(compiled, [], "V8 tiered a function up during start-up: look for the start-up work that made it hot");
+});

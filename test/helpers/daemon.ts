@@ -37,6 +37,8 @@ export interface BerthdOptions {
   startTimeoutMs?: number;
   /** Extra environment for the daemon (e.g. a PATH without conmon). */
   daemonEnv?: NodeJS.ProcessEnv;
+  /** node's own flags for berthd (before dist/berthd.js), e.g. V8 tracing. */
+  nodeArgs?: string[];
 }
 
 /** The bits of node:test's TestContext the harness uses. */
@@ -97,7 +99,7 @@ export async function startBerthd(t?: TestLike, opts: BerthdOptions = {}): Promi
   delete env["DOCKER_CERT_PATH"];
   const daemonArgs = REFERENCE_DOCKERD
     ? ["--data-root", dataRoot, "--exec-root", execRoot, "-H", host, "--pidfile", path.join(dir, "dockerd.pid"), "--iptables=false", "--ip6tables=false", "--bridge=none"]
-    : [BERTHD_JS, "--data-root", dataRoot, "--exec-root", execRoot, "-H", host, "--log-level", "debug", "--allowed-registry", "127.0.0.0/8"];
+    : [...(opts.nodeArgs ?? []), BERTHD_JS, "--data-root", dataRoot, "--exec-root", execRoot, "-H", host, "--log-level", "debug", "--allowed-registry", "127.0.0.0/8"];
   if (opts.storageDriver) daemonArgs.push("--storage-driver", opts.storageDriver);
   // Daemons sharing one network namespace (parallel test files) keep their bridges and nft tables apart.
   const netTag = `t${randomBytes(3).toString("hex")}`;
