@@ -439,8 +439,11 @@ export class NetworkService {
       const mode = c.networkMode ?? "";
       if (mode === "none") throw new ForbiddenError(`container cannot be connected to multiple networks with one of the networks in private (none) mode`);
       if (mode === "host" || mode.startsWith("container:")) throw new ForbiddenError(`container sharing network namespace with another container or host cannot be connected to any other network`);
-      if (this.networkOf(mode)?.id === n.id || this.extraNetworks(c.id, mode).some((x) => x.n.id === n.id)) throw exists();
-      const req = this.store.request(c.id);
+      // connecting a stopped container to a network it is on already replaces the endpoint's settings
+      // (docker 20.10 answers it with success too)
+      const req = this.withoutEntriesFor(this.store.request(c.id), n);
+      // docker adds the short id to a user-defined network's aliases (API ≤ 1.44 clients see it there)
+      if (!PREDEFINED.has(n.name) && !aliases.includes(c.id.slice(0, 12))) aliases.push(c.id.slice(0, 12));
       req[n.name] = { ...(endpoint.ip ? { IPAMConfig: { IPv4Address: endpoint.ip } } : {}), Aliases: aliases };
       this.store.setRequest(c.id, req);
       return;
@@ -490,7 +493,7 @@ export class NetworkService {
       } catch {
         continue; // removed since: docker fails the start; berth leaves the network out
       }
-      if (n.id === primary?.id || n.driver !== "bridge" || out.some((x) => x.n.id === n.id)) continue;
+      if (n.id === primary?.id || n.driver !== "bridge" || r?.Detached || out.some((x) => x.n.id === n.id)) continue;
       const ip = r?.IPAMConfig?.IPv4Address;
       out.push({ n, ...(ip ? { ip } : {}), aliases: (r?.Aliases ?? []).filter((a) => typeof a === "string" && a !== "") });
     }
@@ -503,11 +506,21 @@ export class NetworkService {
     const c = this.container(containerRef);
     if (n.driver !== "bridge") throw new ForbiddenError(`container cannot be disconnected from host network or connected to host network`);
     const ep = this.store.endpointsFor(c.id).find((e) => e.networkId === n.id);
-    if (!ep && !c.running && this.extraNetworks(c.id, c.networkMode ?? "").some((x) => x.n.id === n.id)) {
-      const req = this.store.request(c.id);
-      for (const k of Object.keys(req)) if (k === n.name || k === n.id || (k.length >= 12 && n.id.startsWith(k))) delete req[k];
-      this.store.setRequest(c.id, req);
-      return;
+    if (!ep && !c.running) {
+      const mode = c.networkMode ?? "";
+      if (this.extraNetworks(c.id, mode).some((x) => x.n.id === n.id)) {
+        this.store.setRequest(c.id, this.withoutEntriesFor(this.store.request(c.id), n));
+        return;
+      }
+      // the network NetworkMode names: docker takes the container off it and keeps NetworkMode
+      if (mode !== "host" && mode !== "none" && !mode.startsWith("container:") && this.networkOf(mode)?.id === n.id && !this.detached(c.id, n)) {
+        const was = this.requestEntry(this.store.request(c.id), n);
+        const req = this.withoutEntriesFor(this.store.request(c.id), n);
+        req[n.name] = { ...was, Detached: true };
+        this.store.setRequest(c.id, req);
+        return;
+      }
+      throw new ForbiddenError(`container ${c.id} is not connected to the network ${n.name}`);
     }
     if (!ep) throw new ForbiddenError(`container ${c.id} is not connected to network ${n.name}`);
     this.store.deleteEndpoint(c.id, n.id);
@@ -532,8 +545,19 @@ export class NetworkService {
    */
   async attach(req: AttachRequest): Promise<AttachResult> {
     if (req.networkMode.startsWith("container:")) return this.joinContainer(req.networkMode.slice("container:".length));
-    const net = this.networkOf(req.networkMode);
+    let net = this.networkOf(req.networkMode);
+    let extras = net ? this.extraNetworks(req.containerId, req.networkMode) : [];
+    if (net && this.detached(req.containerId, net)) {
+      // disconnected from its NetworkMode network while stopped: the first other network takes its place
+      // (eth0, the default route, the published ports); with none, the container has loopback only
+      net = extras[0]?.n;
+      extras = extras.slice(1);
+    }
     if (!net) return { ip: "" };
+    return this.attachTo(net, extras, req);
+  }
+
+  private async attachTo(net: NetworkRecord, extras: ReturnType<NetworkService["extraNetworks"]>, req: AttachRequest): Promise<AttachResult> {
     await this.release(req.containerId);
     const netns = this.netnsPath(req.containerId);
     let ports: PublishedPort[] = [];
@@ -594,7 +618,7 @@ export class NetworkService {
       try {
         await plugVeth({ netns, bridge: net.bridge, hostVeth: ep.hostVeth, ifname: ep.ifname, mac: ep.mac, addressCidr: `${ep.ip}/${subnet.prefix}`, ...(net.internal ? {} : { gateway: net.gateway }) });
         if (ports.length > 0) await this.syncRules();
-        for (const x of this.extraNetworks(req.containerId, req.networkMode)) {
+        for (const x of extras) {
           await this.addInterface(req.containerId, x.n, { ...(x.ip ? { ip: x.ip } : {}), aliases: x.aliases }, this.store.endpointsFor(req.containerId));
         }
       } catch (e) {
@@ -633,9 +657,32 @@ export class NetworkService {
     this.store.deleteRequest(containerId);
   }
 
+  /** The entry of a container's request that names `net` (by name, id, id prefix, or "default" for bridge). */
+  private requestEntry(all: Record<string, EndpointRequest>, net: NetworkRecord): EndpointRequest | undefined {
+    return all[net.name] ?? all[net.id] ?? Object.entries(all).find(([k]) => this.keyNames(k, net))?.[1];
+  }
+
+  /** Whether a request key (a network name, id or id prefix; "default" for bridge) names `net`. */
+  private keyNames(key: string, net: NetworkRecord): boolean {
+    try {
+      return this.lookup(key === "default" ? "bridge" : key).id === net.id;
+    } catch {
+      return false; // removed since
+    }
+  }
+
+  /** A container's request without the entries that name `n`. */
+  private withoutEntriesFor(req: Record<string, EndpointRequest>, n: NetworkRecord): Record<string, EndpointRequest> {
+    return Object.fromEntries(Object.entries(req).filter(([k]) => !this.keyNames(k, n)));
+  }
+
+  /** True when a stopped container was disconnected from the network its NetworkMode names. */
+  private detached(containerId: string, net: NetworkRecord): boolean {
+    return this.requestEntry(this.store.request(containerId), net)?.Detached === true;
+  }
+
   private requestFor(containerId: string, net: NetworkRecord): { ip?: number; aliases: string[] } {
-    const all = this.store.request(containerId);
-    const r = all[net.name] ?? all[net.id] ?? (net.name === "bridge" ? all["default"] : undefined) ?? Object.entries(all).find(([k]) => net.id.startsWith(k))?.[1];
+    const r = this.requestEntry(this.store.request(containerId), net);
     const ip = r?.IPAMConfig?.IPv4Address ? parseIp(r.IPAMConfig.IPv4Address) : undefined;
     return { ...(ip !== undefined ? { ip } : {}), aliases: (r?.Aliases ?? []).filter((a) => typeof a === "string" && a !== "") };
   }
@@ -700,7 +747,7 @@ export class NetworkService {
       networks[n.name] = {
         IPAMConfig: null,
         Links: null,
-        Aliases: e.aliases.length > 0 ? e.aliases : null,
+        Aliases: shownAliases(e.aliases, n, containerId),
         MacAddress: e.mac,
         NetworkID: n.id,
         EndpointID: e.endpointId,
@@ -724,7 +771,9 @@ export class NetworkService {
       // not attached (created, stopped, host, none): docker still lists the network, without addresses
       const n = this.store.networks().find((x) => x.name === mode || x.id === mode);
       const blank = (x: NetworkRecord, aliases: string[] | null): EndpointSettings => ({ IPAMConfig: null, Links: null, Aliases: aliases, MacAddress: "", NetworkID: x.id, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null });
-      if (n) networks[n.name] = blank(n, null);
+      const entry = n ? this.requestEntry(this.store.request(containerId), n) : undefined;
+      const requested = (entry?.Aliases ?? []).filter((a) => typeof a === "string" && a !== "");
+      if (n && !entry?.Detached) networks[n.name] = blank(n, requested.length > 0 ? requested : null);
       if (mode !== "none" && mode !== "host") for (const x of this.extraNetworks(containerId, networkMode)) networks[x.n.name] = blank(x.n, x.aliases.length > 0 ? x.aliases : null);
     }
     const onBridge = first?.n.name === "bridge";
@@ -775,6 +824,13 @@ export class NetworkService {
 /** The bridge's fixed MAC: docker's 02:42 scheme over the gateway address (no container has that address). */
 function gatewayMac(gateway: string): string {
   return macFor(parseIp(gateway) ?? 0);
+}
+
+/** An endpoint's aliases as inspect shows them: on a user-defined network docker adds the short id. */
+function shownAliases(aliases: readonly string[], n: NetworkRecord, containerId: string): string[] | null {
+  if (PREDEFINED.has(n.name)) return aliases.length > 0 ? [...aliases] : null;
+  const short = containerId.slice(0, 12);
+  return aliases.includes(short) ? [...aliases] : [...aliases, short];
 }
 
 function newId(): string {

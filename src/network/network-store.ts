@@ -29,6 +29,12 @@ export interface PublishedPort {
 export interface EndpointRequest {
   Aliases?: string[] | null;
   IPAMConfig?: { IPv4Address?: string } | null;
+  /**
+   * berth's own mark, on the entry of the network HostConfig.NetworkMode names: a `network disconnect`
+   * while the container was stopped took it off that network (docker keeps NetworkMode and starts the
+   * container without it, until a `network connect` puts it back).
+   */
+  Detached?: boolean;
 }
 
 export interface EndpointRecord {

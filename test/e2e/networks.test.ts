@@ -213,8 +213,9 @@ test("two containers on one user network reach each other; another network is is
   assert.match(await ok(d, ["exec", "c2", "nslookup", "c1"]), new RegExp(`Address:\\s*${ip1.replace(/\./g, "\\.")}`));
   await ok(d, ["exec", "c2", "ping", "-c", "1", "-W", "2", "c1"]);
   // --ip and --network-alias
-  await ok(d, ["run", "-d", "--name", "c4", "--network", "a-net", "--ip", "10.124.0.50", "--network-alias", "db", "busybox", "sleep", "300"]);
-  assert.equal(await ok(d, ["inspect", "-f", '{{(index .NetworkSettings.Networks "a-net").IPAddress}} {{(index .NetworkSettings.Networks "a-net").Aliases}}', "c4"]), "10.124.0.50 [db]");
+  const c4 = (await ok(d, ["run", "-d", "--name", "c4", "--network", "a-net", "--ip", "10.124.0.50", "--network-alias", "db", "busybox", "sleep", "300"])).trim();
+  // docker adds the short id to the aliases on a user-defined network
+  assert.equal(await ok(d, ["inspect", "-f", '{{(index .NetworkSettings.Networks "a-net").IPAddress}} {{(index .NetworkSettings.Networks "a-net").Aliases}}', "c4"]), `10.124.0.50 [db ${c4.slice(0, 12)}]`);
   assert.match(await ok(d, ["exec", "c2", "nslookup", "db"]), /Address:\s*10\.124\.0\.50/);
   const ipTaken = await d.docker(["run", "-d", "--name", "c5", "--network", "a-net", "--ip", "10.124.0.50", "busybox", "sleep", "300"]);
   assert.notEqual(ipTaken.code, 0);
@@ -248,7 +249,9 @@ test("two containers on one user network reach each other; another network is is
   // a stopped container can be connected: it joins the network at its next start (and can be disconnected before)
   await ok(d, ["network", "connect", "--alias", "late", "b-net", "c1"]);
   assert.equal(await ok(d, ["inspect", "-f", "{{len .NetworkSettings.Networks}}", "c1"]), "2");
-  assert.match((await d.docker(["network", "connect", "b-net", "c1"])).stderr, /already exists in network b-net/);
+  // again while stopped: docker 20.10 replaces the endpoint's settings and succeeds
+  await ok(d, ["network", "connect", "--alias", "late", "b-net", "c1"]);
+  assert.equal(await ok(d, ["inspect", "-f", "{{len .NetworkSettings.Networks}}", "c1"]), "2");
   await ok(d, ["start", "c1"]);
   const late = await ok(d, ["inspect", "-f", '{{(index .NetworkSettings.Networks "b-net").IPAddress}}', "c1"]);
   assert.match(late, /^10\.125\.0\.\d+$/);
@@ -325,4 +328,69 @@ test("a published port is reachable from another host (a netns behind a veth), t
   assert.equal(body.trim(), "hello-from-berth");
   await ok(d, ["rm", "-f", "pubweb"]);
   assert.throws(() => execFileSync("nsenter", [`--net=${other}`, "busybox", "wget", "-q", "-O", "-", "http://10.210.0.1:18082/index.html"], { stdio: "pipe", timeout: 10_000 }));
+});
+
+test("network disconnect and connect of stopped containers, their NetworkMode network included, as docker 20.10 does", async (t) => {
+  const { d } = await ready(t);
+  const sh = async (script: string): Promise<string> => {
+    const r = await d.docker(["exec", ...script.split(" ")]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  const ifaces = async (c: string): Promise<string[]> =>
+    (await sh(`${c} ip -4 -o a`))
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/)[1] ?? "");
+  await ok(d, ["network", "create", "--subnet", "10.126.1.0/24", "dn1"]);
+  await ok(d, ["network", "create", "--subnet", "10.126.2.0/24", "dn2"]);
+
+  // docker-compose's start: the created container is taken off its NetworkMode network, then put back
+  // with its aliases
+  const cc = await ok(d, ["create", "--name", "dc-cc", "--network", "dn1", "--network-alias", "web", "busybox", "sleep", "300"]);
+  assert.equal(await ok(d, ["inspect", "-f", '{{json (index .NetworkSettings.Networks "dn1").Aliases}}', "dc-cc"]), '["web"]', "create's aliases show before start");
+  await ok(d, ["network", "disconnect", "dn1", "dc-cc"]);
+  assert.equal(await ok(d, ["inspect", "-f", "{{len .NetworkSettings.Networks}} {{.HostConfig.NetworkMode}}", "dc-cc"]), "0 dn1", "off the network, NetworkMode kept");
+  const again = await d.docker(["network", "disconnect", "dn1", "dc-cc"]);
+  assert.equal(again.code, 1);
+  assert.equal(again.stderr.trim(), `Error response from daemon: container ${cc} is not connected to the network dn1`);
+  await ok(d, ["network", "connect", "--alias", "web", "--alias", "x", "dn1", "dc-cc"]);
+  await ok(d, ["network", "connect", "dn1", "dc-cc"]); // a stopped container: the settings are replaced
+  await ok(d, ["network", "connect", "--alias", "web", "dn1", "dc-cc"]);
+  await ok(d, ["start", "dc-cc"]);
+  assert.deepEqual(await ifaces("dc-cc"), ["lo", "eth0"]);
+  assert.equal(await ok(d, ["inspect", "-f", '{{json (index .NetworkSettings.Networks "dn1").Aliases}}', "dc-cc"]), `["web","${cc.slice(0, 12)}"]`);
+
+  // started while off its only network: loopback alone
+  await ok(d, ["create", "--name", "dc-dd", "--network", "dn1", "busybox", "sleep", "300"]);
+  await ok(d, ["network", "disconnect", "dn1", "dc-dd"]);
+  await ok(d, ["start", "dc-dd"]);
+  assert.deepEqual(await ifaces("dc-dd"), ["lo"]);
+  assert.equal(await ok(d, ["inspect", "-f", "{{len .NetworkSettings.Networks}} {{.HostConfig.NetworkMode}}", "dc-dd"]), "0 dn1");
+
+  // off its NetworkMode network and on another: that one is eth0 and has the default route
+  await ok(d, ["create", "--name", "dc-ee", "--network", "dn1", "busybox", "sleep", "300"]);
+  await ok(d, ["network", "disconnect", "dn1", "dc-ee"]);
+  await ok(d, ["network", "connect", "dn2", "dc-ee"]);
+  await ok(d, ["start", "dc-ee"]);
+  assert.deepEqual(await ifaces("dc-ee"), ["lo", "eth0"]);
+  assert.match(await sh("dc-ee ip route"), /^default via 10\.126\.2\.1 dev eth0/m);
+  assert.equal(await ok(d, ["inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}{{.HostConfig.NetworkMode}}", "dc-ee"]), "dn2 dn1");
+  // stopped, off that one too: loopback alone at the next start
+  await ok(d, ["stop", "-t", "0", "dc-ee"]);
+  await ok(d, ["network", "disconnect", "dn2", "dc-ee"]);
+  assert.equal(await ok(d, ["inspect", "-f", "{{len .NetworkSettings.Networks}}", "dc-ee"]), "0");
+  await ok(d, ["start", "dc-ee"]);
+  assert.deepEqual(await ifaces("dc-ee"), ["lo"]);
+
+  // the default bridge too
+  await ok(d, ["create", "--name", "dc-ff", "busybox", "sleep", "300"]);
+  await ok(d, ["network", "disconnect", "bridge", "dc-ff"]);
+  assert.equal(await ok(d, ["inspect", "-f", "{{len .NetworkSettings.Networks}}", "dc-ff"]), "0");
+
+  // a running container keeps libnetwork's wording
+  const running = await d.docker(["network", "disconnect", "dn2", "dc-cc"]);
+  assert.equal(running.code, 1);
+  assert.equal(running.stderr.trim(), `Error response from daemon: container ${cc} is not connected to network dn2`);
+  await ok(d, ["rm", "-f", "dc-cc", "dc-dd", "dc-ee", "dc-ff"]);
 });
