@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-pkgs=(runc crun conmon isal nftables iproute2 skopeo docker-registry busybox-static debootstrap hyperfine attr
+pkgs=(runc crun conmon isal nftables iproute2 skopeo docker-registry docker-compose busybox-static debootstrap hyperfine attr
       tini catatonit zstd xz-utils bzip2 tar util-linux procps)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -115,6 +115,8 @@ const LOG_MAX_FILES = 3;
 export class ContainerService {
   readonly store: ContainerStore;
   private readonly waiters = new Map<string, Waiter[]>();
+  /** Exits being handled now (conmon's exit file seen, the record not yet updated), by container id. */
+  private readonly exiting = new Map<string, Promise<void>>();
   private readonly backoff = new Map<string, RestartBackoff>();
   private readonly stopping = new Set<string>();
   /** Containers between runtime create and "running" in the store; an exit seen then waits here. */
@@ -180,7 +182,12 @@ export class ContainerService {
       if (this.isRunning(rec)) this.startHealth(rec, rec.state.Health ?? { Status: "starting", FailingStreak: 0, Log: [] });
     }
     this.watcher = this.o.runtime.watchExits(this.exitDir, (id, code) => {
-      void this.onExit(id, code).catch((e) => this.o.log.warn("exit handling failed", { id, err: messageOf(e) }));
+      const handled: Promise<void> = this.onExit(id, code)
+        .catch((e) => this.o.log.warn("exit handling failed", { id, err: messageOf(e) }))
+        .finally(() => {
+          if (this.exiting.get(id) === handled) this.exiting.delete(id);
+        });
+      this.exiting.set(id, handled);
     });
     // Restart policies "always" and "unless-stopped" apply at daemon start too.
     for (const rec of this.store.all()) {
@@ -791,7 +798,15 @@ export class ContainerService {
   }
 
   async inspect(ref: string, opts: { size: boolean }, _ctx: RequestContext): Promise<ContainerInspect> {
-    const rec = this.store.lookup(ref);
+    let rec = this.store.lookup(ref);
+    // An exit being handled (conmon has reported it; teardown runs before the record says exited) is
+    // waited for, as docker's container lock makes inspect wait: a client that inspects right after its
+    // command ended sees it exited (docker-py's dockerpty starts a container again when it finds it so).
+    const exiting = this.exiting.get(rec.id);
+    if (exiting) {
+      await Promise.race([exiting, new Promise((r) => setTimeout(r, 2_000).unref())]);
+      rec = this.store.lookup(ref);
+    }
     const v = inspectView(rec, this.paths(rec.id), this.o.driver, networkSettingsOf(this.o.network, rec));
     if (this.o.volumes) v.Mounts = mountPoints(rec.id, rec.hostConfig, rec.config, this.o.volumes, this.mountSource);
     v.ExecIDs = this.execs.runningIdsOf(rec.id);
@@ -980,29 +995,61 @@ export class ContainerService {
           if ((stream === 1 && opts.stdout) || (stream === 2 && opts.stderr)) io.output(stream, chunk);
         };
         const attachIo = { stdin: filtered?.stream ?? null, output: out, signal: filtered ? anySignal(io.signal, filtered.detached) : io.signal, closeStdinOnEnd: rec.config.StdinOnce === true };
-        // However the attach socket behaves, the session ends a little after the container does
+        // However the attach socket behaves, the session ends a little after the container's next exit
         // (the grace lets conmon flush the last output).
-        const exited = new Promise<void>((resolve) => {
-          const list = self.waiters.get(id) ?? [];
-          list.push({ condition: "not-running", resolve: () => setTimeout(resolve, 2_000).unref() });
-          self.waiters.set(id, list);
-        });
+        const exitedLater = (): Promise<void> =>
+          new Promise<void>((resolve) => {
+            const list = self.waiters.get(id) ?? [];
+            list.push({ condition: "not-running", resolve: () => setTimeout(resolve, 2_000).unref() });
+            self.waiters.set(id, list);
+          });
         const cur = self.store.get(id);
-        if (cur && cur.status === "running") {
-          await Promise.race([runtime.attach(stateDir, attachIo), exited]);
-          return;
+        let missedExit = false;
+        if (cur && cur.status === "running" && !processAlive(cur.state.Pid)) {
+          // its process has ended and the exit is being handled: docker, whose exit handling is over by
+          // now, would treat it as stopped, so do the same (below) once the record says so
+          missedExit = await self.waitExit(id, 5_000);
         }
-        // Not started yet (docker run attaches before start): connect between runtime create and start.
+        if (cur && cur.status === "running" && !missedExit) {
+          const exited = exitedLater();
+          try {
+            await Promise.race([runtime.attach(stateDir, attachIo), exited]);
+            return;
+          } catch (e) {
+            // The process ended before its attach socket was reached (conmon removes it at the exit). As
+            // docker does for a container that is not running, the session waits for the next start:
+            // docker-py's dockerpty attaches after start and starts the container again when it finds it
+            // exited, and its output must reach that session.
+            if (!attachSocketGone(e) || !(await self.waitExit(id, 5_000))) throw e;
+            missedExit = true;
+          }
+        }
+        // Not started (yet, or again): connect between runtime create and start, as for `docker run`,
+        // which attaches before it starts.
+        const exited = exitedLater();
         await new Promise<void>((resolve) => {
-          const list = self.pendingAttach.get(id) ?? [];
-          list.push({
+          const entry = {
             connect: () =>
               new Promise<void>((connected) => {
                 runtime.attach(stateDir, attachIo, connected).then(resolve, () => resolve());
               }),
             fail: () => resolve(),
-          });
+          };
+          const list = self.pendingAttach.get(id) ?? [];
+          list.push(entry);
           self.pendingAttach.set(id, list);
+          if (missedExit) {
+            // attached to a running container that then turned out to have ended: docker's session would
+            // have ended with it, so a start that does not come soon ends this one
+            setTimeout(() => {
+              const now = self.pendingAttach.get(id);
+              if (!now?.includes(entry)) return;
+              const rest = now.filter((x) => x !== entry);
+              if (rest.length > 0) self.pendingAttach.set(id, rest);
+              else self.pendingAttach.delete(id);
+              resolve();
+            }, 1_000).unref();
+          }
           io.signal.addEventListener("abort", () => resolve(), { once: true });
           void exited.then(resolve);
         });
@@ -1216,4 +1263,22 @@ function exitCodeForStartError(msg: string): number {
 /** The health filter's value for a container: its check's status, or "none" without one. */
 function healthOf(r: ContainerRecord): string {
   return probeArgs(r.config.Healthcheck, r.config.Shell) && r.state.Health ? r.state.Health.Status : "none";
+}
+
+/** True for the errors of connecting to an attach socket that is gone (its container exited). */
+function attachSocketGone(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT" || code === "ECONNREFUSED") return true;
+  return /ENOENT|ECONNREFUSED|No such file or directory|Connection refused/.test(e instanceof Error ? e.message : String(e));
+}
+
+/** False when no process has this pid any more (0, unknown, counts as alive). */
+function processAlive(pid: number | undefined): boolean {
+  if (!pid || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }
