@@ -43,6 +43,39 @@ export function rawError(socket: Duplex, err: unknown): void {
   socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+/** On a hijacked request node leaves the body in `head`/the socket: reads Content-Length bytes, returns the rest. */
+export async function readUpgradeBody(req: ApiRequest, socket: Duplex, head: Buffer): Promise<{ text: string; rest: Buffer }> {
+  const len = Number(req.raw.headers["content-length"] ?? 0);
+  if (!Number.isFinite(len) || len <= 0) return { text: "", rest: head };
+  if (len > 1 << 20) throw new InvalidArgumentError("request body too large");
+  let buf = head;
+  while (buf.length < len) {
+    const chunk = await new Promise<Buffer | undefined>((resolve) => {
+      const onData = (c: Buffer): void => {
+        socket.pause();
+        cleanup();
+        resolve(c);
+      };
+      const onEnd = (): void => {
+        cleanup();
+        resolve(undefined);
+      };
+      const cleanup = (): void => {
+        socket.off("data", onData);
+        socket.off("end", onEnd);
+        socket.off("close", onEnd);
+      };
+      socket.on("data", onData);
+      socket.on("end", onEnd);
+      socket.on("close", onEnd);
+      socket.resume();
+    });
+    if (!chunk) break;
+    buf = Buffer.concat([buf, chunk]);
+  }
+  return { text: buf.subarray(0, len).toString("utf8"), rest: buf.subarray(len) };
+}
+
 /** Runs a prepared session over a hijacked socket: 101, then output (framed unless TTY); stdin from the socket. */
 export async function runHijacked(req: ApiRequest, socket: Duplex, head: Buffer, session: StreamSession, wantStdin: boolean): Promise<void> {
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${streamContentType(req, session.tty)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
@@ -169,13 +202,16 @@ export function registerContainerRoutes(r: Router, backend: Backend): void {
     async (req, socket, head) => {
       const o = attachOpts(req.query);
       let session: StreamSession;
+      let rest: Buffer;
       try {
+        // a body (dockerode sends its options as JSON, with a Content-Length) is not the container's stdin
+        rest = (await readUpgradeBody(req, socket, head)).rest;
         session = await cs.prepareAttach(req.params[0] ?? "", o, req.ctx);
       } catch (e) {
         rawError(socket, e);
         return;
       }
-      await runHijacked(req, socket, head, session, o.stdin);
+      await runHijacked(req, socket, rest, session, o.stdin);
     },
   );
   r.get(`/containers/${id}/attach/ws`, async () => {

@@ -8,7 +8,7 @@ import type { Backend, ContainersBackend } from "../backend.js";
 import { readJsonBody, sendJson } from "../http-util.js";
 import type { ApiRequest, Router } from "../router.js";
 import type { ExecCreateRequest } from "../types/containers.js";
-import { rawError, runHijacked, runPlain } from "./containers.js";
+import { rawError, readUpgradeBody, runHijacked, runPlain } from "./containers.js";
 
 interface ExecStartBody {
   Detach?: boolean;
@@ -34,39 +34,6 @@ function parseStartBody(text: string): ExecStartBody {
   }
   if (v === null || typeof v !== "object" || Array.isArray(v)) throw new InvalidArgumentError("invalid exec start body");
   return v as ExecStartBody;
-}
-
-/** On a hijacked request node leaves the body in `head`/the socket: reads Content-Length bytes, returns the rest. */
-async function readUpgradeBody(req: ApiRequest, socket: Duplex, head: Buffer): Promise<{ text: string; rest: Buffer }> {
-  const len = Number(req.raw.headers["content-length"] ?? 0);
-  if (!Number.isFinite(len) || len <= 0) return { text: "", rest: head };
-  if (len > 1 << 20) throw new InvalidArgumentError("request body too large");
-  let buf = head;
-  while (buf.length < len) {
-    const chunk = await new Promise<Buffer | undefined>((resolve) => {
-      const onData = (c: Buffer): void => {
-        socket.pause();
-        cleanup();
-        resolve(c);
-      };
-      const onEnd = (): void => {
-        cleanup();
-        resolve(undefined);
-      };
-      const cleanup = (): void => {
-        socket.off("data", onData);
-        socket.off("end", onEnd);
-        socket.off("close", onEnd);
-      };
-      socket.on("data", onData);
-      socket.on("end", onEnd);
-      socket.on("close", onEnd);
-      socket.resume();
-    });
-    if (!chunk) break;
-    buf = Buffer.concat([buf, chunk]);
-  }
-  return { text: buf.subarray(0, len).toString("utf8"), rest: buf.subarray(len) };
 }
 
 /** The start body's ConsoleSize (API 1.42+) as the initial size: a resize before the start (ignored if refused). */
