@@ -26,8 +26,11 @@ export function hostUpstreams(): string[] {
 }
 
 export interface DnsResponderOptions {
-  /** IPv4 addresses for `name` on network `networkId`; empty when unknown there. */
-  resolve: (networkId: string, name: string) => string[];
+  /**
+   * IPv4 addresses for `name`, asked by `client` (its address) on network `networkId`; empty when
+   * unknown there.
+   */
+  resolve: (networkId: string, name: string, client: string) => string[];
   upstreams?: () => string[];
   log: Logger;
 }
@@ -74,7 +77,7 @@ export class DnsResponder {
   private async answer(networkId: string, sock: Socket, msg: Buffer, host: string, port: number): Promise<void> {
     const q = parseQuery(msg);
     if (!q) return;
-    const ips = this.o.resolve(networkId, q.name);
+    const ips = this.o.resolve(networkId, q.name, host);
     let reply: Buffer;
     if (ips.length > 0) reply = buildReply(msg, q, q.type === TYPE_A ? ips : []);
     else if (!q.name.includes(".") && (q.type === TYPE_A || q.type === TYPE_AAAA)) reply = buildReply(msg, q, [], RCODE_NXDOMAIN);

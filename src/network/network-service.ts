@@ -97,7 +97,7 @@ export class NetworkService {
 
   constructor(private readonly o: NetworkServiceOptions) {
     this.store = new NetworkStore(o.state);
-    this.dns = new DnsResponder({ resolve: (nid, name) => this.resolveName(nid, name), log: o.log, ...(o.upstreams ? { upstreams: o.upstreams } : {}) });
+    this.dns = new DnsResponder({ resolve: (nid, name, client) => this.resolveName(nid, name, client), log: o.log, ...(o.upstreams ? { upstreams: o.upstreams } : {}) });
     this.table = o.nftTable ?? "berth";
     this.prefix = o.bridgePrefix ?? "berth";
     if (!/^[a-zA-Z][a-zA-Z0-9_]{0,31}$/.test(this.table)) throw new InvalidArgumentError(`invalid nftables table name: ${this.table}`);
@@ -240,14 +240,31 @@ export class NetworkService {
     return this.o.dns !== false && n.driver === "bridge" && n.name !== "bridge";
   }
 
-  /** Container name, alias or 12-character id on network `networkId` → its addresses there. */
-  resolveName(networkId: string, name: string): string[] {
-    const out: string[] = [];
-    for (const e of this.store.endpointsOf(networkId)) {
-      const cname = (this.o.containerName?.(e.containerId) ?? "").replace(/^\//, "").toLowerCase();
-      if (cname === name || e.aliases.some((a) => a.toLowerCase() === name) || (name.length === 12 && e.containerId.startsWith(name))) out.push(e.ip);
+  /**
+   * Container name, alias or 12-character id → its addresses: on network `networkId` first, then, like
+   * docker's embedded DNS, on the other user-defined networks of the container that asks (`client`, its
+   * address on `networkId`), in the order it joined them.
+   */
+  resolveName(networkId: string, name: string, client?: string): string[] {
+    const on = (nid: string): string[] => {
+      const out: string[] = [];
+      for (const e of this.store.endpointsOf(nid)) {
+        const cname = (this.o.containerName?.(e.containerId) ?? "").replace(/^\//, "").toLowerCase();
+        if (cname === name || e.aliases.some((a) => a.toLowerCase() === name) || (name.length === 12 && e.containerId.startsWith(name))) out.push(e.ip);
+      }
+      return out;
+    };
+    const here = on(networkId);
+    if (here.length > 0 || client === undefined) return here;
+    const asker = this.store.endpointsOf(networkId).find((e) => e.ip === client);
+    if (!asker) return here;
+    for (const e of this.store.endpointsFor(asker.containerId)) {
+      const n = e.networkId === networkId ? undefined : this.store.network(e.networkId);
+      if (!n || !this.hasDns(n)) continue;
+      const there = on(n.id);
+      if (there.length > 0) return there;
     }
-    return out;
+    return here;
   }
 
   // ---- network objects ------------------------------------------------------------------------------

@@ -394,3 +394,24 @@ test("network disconnect and connect of stopped containers, their NetworkMode ne
   assert.equal(running.stderr.trim(), `Error response from daemon: container ${cc} is not connected to network dn2`);
   await ok(d, ["rm", "-f", "dc-cc", "dc-dd", "dc-ee", "dc-ff"]);
 });
+
+test("names resolve across every user network of the asking container, as docker's embedded DNS does", async (t) => {
+  const { d } = await ready(t);
+  await ok(d, ["network", "create", "--subnet", "10.127.1.0/24", "xn-back"]);
+  await ok(d, ["network", "create", "--subnet", "10.127.2.0/24", "xn-front"]);
+  await ok(d, ["run", "-d", "--name", "xn-app", "--network", "xn-front", "--network-alias", "appalias", "busybox", "sleep", "300"]);
+  const appIp = await ok(d, ["inspect", "-f", '{{(index .NetworkSettings.Networks "xn-front").IPAddress}}', "xn-app"]);
+  // the worker's resolver is its first network's (xn-back), where xn-app is not
+  await ok(d, ["create", "--name", "xn-worker", "--network", "xn-back", "busybox", "sleep", "300"]);
+  await ok(d, ["network", "connect", "xn-front", "xn-worker"]);
+  await ok(d, ["start", "xn-worker"]);
+  assert.match(await ok(d, ["exec", "xn-worker", "cat", "/etc/resolv.conf"]), /nameserver 10\.127\.1\.1/);
+  for (const name of ["xn-app", "appalias"]) {
+    assert.match(await ok(d, ["exec", "xn-worker", "nslookup", name]), new RegExp(`Address:\\s*${appIp.replace(/\./g, "\\.")}`), name);
+  }
+  // a container on xn-back alone still cannot see it
+  await ok(d, ["run", "-d", "--name", "xn-lone", "--network", "xn-back", "busybox", "sleep", "300"]);
+  const lone = await d.docker(["exec", "xn-lone", "nslookup", "xn-app"]);
+  assert.notEqual(lone.code, 0, lone.stdout);
+  await ok(d, ["rm", "-f", "xn-app", "xn-worker", "xn-lone"]);
+});
