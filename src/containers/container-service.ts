@@ -412,14 +412,17 @@ export class ContainerService {
       await unmountRecursive(rootfs).catch(() => undefined);
       await netReady?.catch(() => undefined); // plumbing still under way must finish before it is undone
       await this.o.network?.release(id).catch(() => undefined);
-      const msg = e instanceof NetworkAttachError ? e.message : startErrorMessage(messageOf(e), this.o.runtime.runtimeName);
+      // berth's own refusals (an unknown user, a bad ulimit) read as docker's daemon words them, without
+      // the runtime's wrapping: docker finds them before it asks the runtime
+      const own = e instanceof NetworkAttachError || e instanceof InvalidArgumentError;
+      const msg = own ? e.message : startErrorMessage(messageOf(e), this.o.runtime.runtimeName);
       const fresh = this.store.get(id) ?? rec;
       fresh.state = { ...fresh.state, Error: msg, ExitCode: exitCodeForStartError(msg) };
       this.store.updateRuntimeState(fresh);
       this.failPendingAttach(id);
       // docker removes a --rm container whose start failed (the CLI waits for condition=removed).
       if (fresh.hostConfig.AutoRemove) await this.removeRecord(fresh).catch(() => undefined);
-      if (e instanceof NetworkAttachError) throw e;
+      if (own) throw e;
       throw /executable file not found|no such file or directory|permission denied|exec format error|not a directory|working directory/i.test(msg) ? new InvalidArgumentError(msg) : new BerthError("internal", msg);
     }
   }

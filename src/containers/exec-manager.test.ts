@@ -90,7 +90,7 @@ test("detached start: process config, running, exit recorded, second start refus
   assert.ok(call);
   assert.equal(call.io, undefined);
   const p = call.opts.process;
-  assert.deepEqual([p.uid, p.gid, p.additionalGids], [1000, 1001, [42]]);
+  assert.deepEqual([p.uid, p.gid, p.additionalGids], [1000, 1001, [1001, 42]]);
   assert.equal(p.cwd, "/work");
   assert.deepEqual(p.env, ["PATH=/bin", "HOSTNAME=h1", "FROM_RUN=2", "X=y"]);
   assert.deepEqual(p.capabilities, ["CHOWN", "KILL"]);

@@ -37,9 +37,9 @@ export function resolveUser(spec: string, passwd: string, group: string): Resolv
     else if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
     else throw new InvalidArgumentError(`unable to find group ${groupPart}: no matching entries in group file`);
   }
-  const additionalGids = name === "" ? [] : groups
-    .filter((f) => (f[3] ?? "").split(",").includes(name))
-    .map((f) => Number(f[2]))
-    .filter((g) => g !== gid);
+  // docker's processes always hold their primary group as a supplementary one too (`id` shows
+  // groups=<gid>), then the groups /etc/group lists the user in
+  const memberOf = name === "" ? [] : groups.filter((f) => (f[3] ?? "").split(",").includes(name)).map((f) => Number(f[2]));
+  const additionalGids = [gid, ...memberOf.filter((g) => g !== gid)];
   return { uid, gid, additionalGids, home };
 }

@@ -264,3 +264,16 @@ test("inspect lists the running execs in ExecIDs", async () => {
   const ids = JSON.parse(await ok(["inspect", "-f", "{{json .ExecIDs}}", "ec"])) as string[] | null;
   assert.ok(ids && ids.length >= 1 && /^[0-9a-f]{64}$/.test(ids[0] ?? ""), JSON.stringify(ids));
 });
+
+test("a process's supplementary groups hold its primary group, as docker's do; an unknown user reads as docker words it", async () => {
+  // outputs taken from Debian's dockerd 20.10 with the same busybox
+  assert.equal((await ok(["run", "--rm", "busybox", "id"])).trim(), "uid=0(root) gid=0(root) groups=0(root)");
+  assert.equal((await ok(["run", "--rm", "--user", "1000", "busybox", "id"])).trim(), "uid=1000 gid=0(root) groups=0(root)");
+  assert.equal((await ok(["run", "--rm", "--user", "1000:50", "busybox", "id"])).trim(), "uid=1000 gid=50 groups=50");
+  assert.equal((await ok(["run", "--rm", "--user", "nobody", "busybox", "id"])).trim(), "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)");
+  assert.equal((await ok(["run", "--rm", "--user", "1000:1000", "--group-add", "44", "busybox", "id"])).trim(), "uid=1000 gid=1000 groups=44,1000");
+  assert.equal((await ok(["exec", "-u", "1000:1000", "ec", "id"])).trim(), "uid=1000 gid=1000 groups=1000");
+  const bad = await d.docker(["run", "--rm", "--user", "daemon", "busybox", "true"]);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /^docker: Error response from daemon: unable to find user daemon: no matching entries in passwd file\.?$/m);
+});
