@@ -6,6 +6,7 @@
  */
 import { messageOf } from "../errdefs/index.js";
 import { openLayer } from "../containers/container-fs-access.js";
+import { BUILD_STEP_LABEL } from "../containers/index.js";
 import type { ContainerConfig } from "../oci/index.js";
 import type { BuildContextState } from "./build-state.js";
 import { BuildRunError, shortId } from "./build-output.js";
@@ -57,7 +58,7 @@ async function runContainer(b: BuildContextState, o: RunStepOptions, ctx: { apiV
       WorkingDir: o.config.WorkingDir ?? "",
       AttachStdout: true,
       AttachStderr: true,
-      Labels: { ...(prepared?.labels ?? {}) },
+      Labels: { ...(prepared?.labels ?? {}), [BUILD_STEP_LABEL]: "true" },
       HostConfig: { NetworkMode: b.networkMode || "default", ...(prepared && prepared.mounts.length > 0 ? { Mounts: prepared.mounts } : {}) },
     },
     // like BuildKit, a RUN writes into VOLUME paths as into any other (the legacy builder lost those writes)

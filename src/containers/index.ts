@@ -10,7 +10,7 @@ export { RestartBackoff, shouldRestart } from "./restart-policy.js";
 export { containerResolvConf, containerHosts } from "./etc-files.js";
 export { explainExecutable, notFoundInPath, hostArch } from "./explain-exec.js";
 export type { ExecProblem } from "./explain-exec.js";
-export { resolveUser } from "./user-lookup.js";
+export { BUILD_STEP_LABEL, resolveUser } from "./user-lookup.js";
 export type { ResolvedUser } from "./user-lookup.js";
 export { formatLogs, logAttrs, rfc3339NanoFixed } from "./format-logs.js";
 export { ContainerService, type ContainerServiceOptions } from "./container-service.js";

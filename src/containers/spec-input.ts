@@ -9,7 +9,7 @@ import { resolveCapabilities, type SpecInput } from "../runtime/index.js";
 import type { ContainerRecord } from "./container-store.js";
 import { resolveInRoot } from "./fs/index.js";
 import { parseSize } from "./validate-host-config.js";
-import { resolveUser } from "./user-lookup.js";
+import { BUILD_STEP_LABEL, resolveUser } from "./user-lookup.js";
 
 const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -77,7 +77,9 @@ function userMounts(hc: HostConfig): SpecInput["mounts"] {
 export function specInput(rec: ContainerRecord, paths: SpecPaths, cgroupsPath: string): SpecInput {
   const cfg = rec.config;
   const hc = rec.hostConfig;
-  const user = resolveUser(cfg.User ?? "", readInRoot(paths.rootfs, "/etc/passwd"), readInRoot(paths.rootfs, "/etc/group"));
+  const user = resolveUser(cfg.User ?? "", readInRoot(paths.rootfs, "/etc/passwd"), readInRoot(paths.rootfs, "/etc/group"), {
+    primaryAsSupplementary: cfg.Labels?.[BUILD_STEP_LABEL] === undefined,
+  });
   for (const g of hc.GroupAdd ?? []) {
     const n = /^\d+$/.test(g) ? Number(g) : resolveUser(`0:${g}`, "", readInRoot(paths.rootfs, "/etc/group")).gid;
     if (!user.additionalGids.includes(n)) user.additionalGids.push(n);

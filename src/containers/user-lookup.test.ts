@@ -13,3 +13,11 @@ test("resolveUser: names, numbers, groups, supplementary groups", () => {
   assert.throws(() => resolveUser("ghost", passwd, group), /unable to find user ghost: no matching entries in passwd file/);
   assert.throws(() => resolveUser("web:ghosts", passwd, group), /unable to find group ghosts/);
 });
+
+test("a build step's process gets BuildKit's groups: without the primary group", () => {
+  const passwd = "root:x:0:0:root:/root:/bin/sh\nweb:x:1000:1000::/srv:/bin/sh\n";
+  const group = "root:x:0:\nwheel:x:10:root,web\n";
+  assert.deepEqual(resolveUser("1234:5678", passwd, group, { primaryAsSupplementary: false }).additionalGids, []);
+  assert.deepEqual(resolveUser("web", passwd, group, { primaryAsSupplementary: false }).additionalGids, [10]);
+  assert.deepEqual(resolveUser("web", passwd, group).additionalGids, [1000, 10]);
+});

@@ -11,7 +11,13 @@ export interface ResolvedUser {
  * Resolves docker's `-u user[:group]` against a rootfs's /etc/passwd and /etc/group texts (read safely by the caller,
  * without following symlinks out of the rootfs). Numeric ids need no entry; names must exist, like docker.
  */
-export function resolveUser(spec: string, passwd: string, group: string): ResolvedUser {
+/**
+ * The label the builder puts on a RUN step's container: its process gets BuildKit's groups (those
+ * /etc/group lists the user in), not docker run's (the primary group as well).
+ */
+export const BUILD_STEP_LABEL = "berth.internal.build-step";
+
+export function resolveUser(spec: string, passwd: string, group: string, opts: { primaryAsSupplementary?: boolean } = {}): ResolvedUser {
   const [userPart = "", groupPart] = spec.split(":", 2);
   const users = passwd.split("\n").map((l) => l.split(":")).filter((f) => f.length >= 7);
   const groups = group.split("\n").map((l) => l.split(":")).filter((f) => f.length >= 4);
@@ -37,9 +43,9 @@ export function resolveUser(spec: string, passwd: string, group: string): Resolv
     else if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
     else throw new InvalidArgumentError(`unable to find group ${groupPart}: no matching entries in group file`);
   }
-  // docker's processes always hold their primary group as a supplementary one too (`id` shows
-  // groups=<gid>), then the groups /etc/group lists the user in
+  // docker run's processes hold their primary group as a supplementary one too (`id` shows
+  // groups=<gid>), then the groups /etc/group lists the user in; BuildKit's RUN only the latter
   const memberOf = name === "" ? [] : groups.filter((f) => (f[3] ?? "").split(",").includes(name)).map((f) => Number(f[2]));
-  const additionalGids = [gid, ...memberOf.filter((g) => g !== gid)];
+  const additionalGids = [...(opts.primaryAsSupplementary === false ? [] : [gid]), ...memberOf.filter((g) => g !== gid)];
   return { uid, gid, additionalGids, home };
 }
