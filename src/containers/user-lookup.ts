@@ -8,15 +8,15 @@ export interface ResolvedUser {
 }
 
 /**
- * Resolves docker's `-u user[:group]` against a rootfs's /etc/passwd and /etc/group texts (read safely by the caller,
- * without following symlinks out of the rootfs). Numeric ids need no entry; names must exist, like docker.
- */
-/**
  * The label the builder puts on a RUN step's container: its process gets BuildKit's groups (those
  * /etc/group lists the user in), not docker run's (the primary group as well).
  */
 export const BUILD_STEP_LABEL = "berth.internal.build-step";
 
+/**
+ * Resolves docker's `-u user[:group]` against a rootfs's /etc/passwd and /etc/group texts (read safely by the caller,
+ * without following symlinks out of the rootfs). Numeric ids need no entry; names must exist, like docker.
+ */
 export function resolveUser(spec: string, passwd: string, group: string, opts: { primaryAsSupplementary?: boolean } = {}): ResolvedUser {
   const [userPart = "", groupPart] = spec.split(":", 2);
   const users = passwd.split("\n").map((l) => l.split(":")).filter((f) => f.length >= 7);

@@ -47,6 +47,7 @@ export function loadAddon<T>(file: string): T {
   return m.exports as T;
 }
 
+/** Loads the addon once. Throws a clear error when it was not built (run `npm rebuild` or node-gyp). */
 export function native(): NativeBinding {
   if (cached) return cached;
   const file = join(packageRoot(), "build", "Release", "berth_native.node");

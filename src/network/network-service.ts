@@ -512,7 +512,7 @@ export class NetworkService {
       }
       if (n.id === primary?.id || n.driver !== "bridge" || r?.Detached || out.some((x) => x.n.id === n.id)) continue;
       const ip = r?.IPAMConfig?.IPv4Address;
-      out.push({ n, ...(ip ? { ip } : {}), aliases: (r?.Aliases ?? []).filter((a) => typeof a === "string" && a !== "") });
+      out.push({ n, ...(ip ? { ip } : {}), aliases: requestedAliases(r) });
     }
     return out;
   }
@@ -530,9 +530,10 @@ export class NetworkService {
         return;
       }
       // the network NetworkMode names: docker takes the container off it and keeps NetworkMode
-      if (mode !== "host" && mode !== "none" && !mode.startsWith("container:") && this.networkOf(mode)?.id === n.id && !this.detached(c.id, n)) {
-        const was = this.requestEntry(this.store.request(c.id), n);
-        const req = this.withoutEntriesFor(this.store.request(c.id), n);
+      const all = this.store.request(c.id);
+      const was = this.requestEntry(all, n);
+      if (this.networkOf(mode)?.id === n.id && !was?.Detached) {
+        const req = this.withoutEntriesFor(all, n);
         req[n.name] = { ...was, Detached: true };
         this.store.setRequest(c.id, req);
         return;
@@ -701,7 +702,7 @@ export class NetworkService {
   private requestFor(containerId: string, net: NetworkRecord): { ip?: number; aliases: string[] } {
     const r = this.requestEntry(this.store.request(containerId), net);
     const ip = r?.IPAMConfig?.IPv4Address ? parseIp(r.IPAMConfig.IPv4Address) : undefined;
-    return { ...(ip !== undefined ? { ip } : {}), aliases: (r?.Aliases ?? []).filter((a) => typeof a === "string" && a !== "") };
+    return { ...(ip !== undefined ? { ip } : {}), aliases: requestedAliases(r) };
   }
 
   /** --network container:<ref>: the other container's netns (it must be running and have one of berth's). */
@@ -789,7 +790,7 @@ export class NetworkService {
       const n = this.store.networks().find((x) => x.name === mode || x.id === mode);
       const blank = (x: NetworkRecord, aliases: string[] | null): EndpointSettings => ({ IPAMConfig: null, Links: null, Aliases: aliases, MacAddress: "", NetworkID: x.id, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null });
       const entry = n ? this.requestEntry(this.store.request(containerId), n) : undefined;
-      const requested = (entry?.Aliases ?? []).filter((a) => typeof a === "string" && a !== "");
+      const requested = requestedAliases(entry);
       if (n && !entry?.Detached) networks[n.name] = blank(n, requested.length > 0 ? requested : null);
       if (mode !== "none" && mode !== "host") for (const x of this.extraNetworks(containerId, networkMode)) networks[x.n.name] = blank(x.n, x.aliases.length > 0 ? x.aliases : null);
     }
@@ -848,6 +849,11 @@ function shownAliases(aliases: readonly string[], n: NetworkRecord, containerId:
   if (PREDEFINED.has(n.name)) return aliases.length > 0 ? [...aliases] : null;
   const short = containerId.slice(0, 12);
   return aliases.includes(short) ? [...aliases] : [...aliases, short];
+}
+
+/** The aliases a request entry asks for (create's EndpointsConfig, a connect while stopped). */
+function requestedAliases(r: EndpointRequest | undefined): string[] {
+  return (r?.Aliases ?? []).filter((a) => typeof a === "string" && a !== "");
 }
 
 function newId(): string {
